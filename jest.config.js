@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  // Type errors are caught once by `tsc --noEmit` in `npm test`; isolated transpiling keeps jest fast.
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // Integration tests start real peers (redis-server, podman, prometheus): give them room, and cap
+  // parallelism so two cores are not oversubscribed.
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,209 @@
+/**
+ * The configuration schema. Defaults describe the AllThrive *local compose* stack exactly as
+ * shared/target-system.md gives it (§2, §4, §6, §7), so an empty file diagnoses a stock `make up`.
+ *
+ * Every leaf carries a description: the README's configuration reference is generated from this file
+ * (`npm run docs:config`), so the documentation cannot drift from the code.
+ */
+import { z } from 'zod';
+
+const ms = (def: number, what: string) => z.number().int().positive().default(def).describe(what);
+
+export const backendSchema = z
+  .strictObject({
+    url: z.url().default('http://localhost:8000').describe('Base URL of the Django ASGI server (web service).'),
+    wsUrl: z
+      .string()
+      .regex(/^wss?:\/\//, 'must start with ws:// or wss://')
+      .optional()
+      .describe('Base URL for WebSocket probes; derived from `url` (http→ws, https→wss) when unset.'),
+    origin: z
+      .string()
+      .optional()
+      .describe('Origin header sent on the chat handshake. Unset = no Origin (the consumer lets that pass, §3.1).'),
+    forwardedProto: z
+      .enum(['https'])
+      .optional()
+      .describe('Send `X-Forwarded-Proto: https` on HTTP probes (behind a TLS-terminating proxy).'),
+    paths: z
+      .strictObject({
+        health: z.string().default('/api/v1/health/').describe('Liveness endpoint (constant 200, check 1).'),
+        dbHealth: z.string().default('/api/v1/db/health/').describe('Django + DB health endpoint (check 2).'),
+        login: z.string().default('/api/v1/auth/login/').describe('Login endpoint; tokens arrive as cookies.'),
+        wsToken: z.string().default('/api/v1/auth/ws-connection-token/').describe('Connection-token endpoint (POST).'),
+        wsHealth: z.string().default('/ws/health/').describe('WebSocket edge probe path (check 3).'),
+        wsChat: z.string().default('/ws/chat/').describe('Chat WebSocket prefix; the probe appends `probe-<ts>/`.'),
+      })
+      .prefault({}),
+    serviceAccount: z
+      .strictObject({
+        email: z.string().default('ws-doctor@example.com').describe('Login of the probe user (email or username).'),
+        password: z
+          .string()
+          .optional()
+          .describe('Password of the probe user. Prefer env `WS_DOCTOR_SERVICE_PASSWORD` or `WS_DOCTOR_<ENV>_SERVICE_PASSWORD`.'),
+      })
+      .prefault({}),
+    loginPerMinute: z
+      .number()
+      .int()
+      .positive()
+      .max(10)
+      .default(5)
+      .describe('Most logins per minute the bot allows itself (the server limits 10/min per IP, §2.1).'),
+    cookieReuseSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(900)
+      .default(840)
+      .describe('How long a login cookie is reused (access JWT lives 15 min).'),
+  })
+  .prefault({});
+
+export const redisSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .default('redis://localhost:6379')
+      .describe('Redis server, without a DB number (the DBs are below). Local compose publishes no port: map one or run the bot in the compose network.'),
+    password: z.string().optional().describe('AUTH password. Prefer env `WS_DOCTOR_<ENV>_REDIS_PASSWORD`.'),
+    dbs: z
+      .strictObject({
+        broker: z.number().int().min(0).max(15).default(0).describe('Celery broker DB (queue `celery`).'),
+        cache: z.number().int().min(0).max(15).default(2).describe('Django cache DB holding connection tokens (`CACHE_URL`).'),
+        cacheFallback: z
+          .number()
+          .int()
+          .min(0)
+          .max(15)
+          .default(4)
+          .describe('Cache DB Django falls back to when `CACHE_URL` is unset; a token found here is config drift.'),
+        channelLayer: z.number().int().min(0).max(15).default(3).describe('Channels layer DB (`asgi:group:*`).'),
+      })
+      .prefault({}),
+    cacheKeyPrefix: z.string().default('allthrive:1:').describe('Django cache key prefix (KEY_PREFIX:VERSION:).'),
+    channelLayerPrefix: z.string().default('asgi').describe('channels_redis key prefix.'),
+  })
+  .prefault({});
+
+export const metricsSchema = z
+  .strictObject({
+    paths: z
+      .array(z.string())
+      .min(1)
+      .default(['/metricsmetrics', '/metrics'])
+      .describe('Paths probed for the django-prometheus exporter; the first healthy one wins (§6).'),
+  })
+  .prefault({});
+
+export const prometheusSchema = z
+  .strictObject({
+    url: z.url().default('http://localhost:9090').describe('Prometheus server.'),
+    job: z.string().default('django').describe('Scrape job of the web service.'),
+    enabled: z.boolean().default(true).describe('Probe Prometheus target health.'),
+  })
+  .prefault({});
+
+export const dockerSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Inspect containers and logs through the Docker Engine API.'),
+    socketPath: z.string().default('/var/run/docker.sock').describe('Engine socket (ignored when `host` is set).'),
+    host: z.string().optional().describe('Engine TCP host instead of the socket.'),
+    port: z.number().int().positive().optional().describe('Engine TCP port, with `host`.'),
+    project: z.string().default('allthriveai').describe('Compose project name (label `com.docker.compose.project`).'),
+    expectedServices: z
+      .array(z.string())
+      .default(['web', 'redis', 'celery', 'celery-beat', 'db', 'frontend'])
+      .describe('Services that must exist.'),
+    criticalServices: z
+      .array(z.string())
+      .default(['web', 'redis', 'celery', 'db'])
+      .describe('Services whose absence or failure makes the stack down (the rest: degraded).'),
+    logService: z.string().default('web').describe('Service whose logs carry the WS markers.'),
+    logWindowSeconds: z.number().int().positive().default(600).describe('Log window scanned by the log check.'),
+    frontendPort: z.number().int().positive().default(3000).describe('Port the Vite front end serves on (guide Issue 2).'),
+  })
+  .prefault({});
+
+export const thresholdsSchema = z
+  .strictObject({
+    redisPingWarnMs: z.number().positive().default(50).describe('Redis PING latency above which the check warns.'),
+    redisMemoryWarnPercent: z.number().min(0).max(100).default(60).describe('used_memory / maxmemory warn level.'),
+    redisMemoryFailPercent: z.number().min(0).max(100).default(80).describe('used_memory / maxmemory fail level.'),
+    celeryQueueWarn: z.number().int().nonnegative().default(100).describe('`LLEN celery` warn level.'),
+    celeryQueueFail: z.number().int().nonnegative().default(1000).describe('`LLEN celery` fail level.'),
+    leakedCounterMin: z.number().int().positive().default(5).describe('A `ws_connections:user:*` value at or above this is a leaked counter (403s).'),
+    tokenLatencyWarnMs: z.number().positive().default(1000).describe('Token issuance latency warn level.'),
+    handshakeWarnMs: z.number().positive().default(1000).describe('Chat handshake (to `connected`) warn level.'),
+    tokenTtlMaxSeconds: z.number().int().positive().default(60).describe('Largest TTL a fresh token key may have.'),
+    rejectRatioWarn: z.number().min(0).max(1).default(0.2).describe('Handshake reject ratio in logs above which it warns.'),
+    tokenConsumeRatioWarn: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('consumed/generated token ratio in logs below which it warns (SSL-redirect / proxy signature).'),
+  })
+  .prefault({});
+
+export const checksSchema = z
+  .strictObject({
+    deadlineMs: ms(5000, 'Overall deadline of one status run.'),
+    timeoutMs: ms(4000, 'Default per-check timeout (never beyond the deadline).'),
+    timeouts: z.record(z.string(), z.number().int().positive()).default({}).describe('Per-check timeout overrides, by check name.'),
+    disabled: z.array(z.string()).default([]).describe('Check names not to run.'),
+    thresholds: thresholdsSchema,
+  })
+  .prefault({});
+
+export const environmentSchema = z
+  .strictObject({
+    description: z.string().optional().describe('Shown in status headers.'),
+    backend: backendSchema,
+    redis: redisSchema,
+    metrics: metricsSchema,
+    prometheus: prometheusSchema,
+    docker: dockerSchema,
+    checks: checksSchema,
+  });
+
+export const slackSchema = z
+  .strictObject({
+    mode: z
+      .enum(['auto', 'socket', 'http', 'off'])
+      .default('auto')
+      .describe('`auto`: Socket Mode when an app token is set, HTTP when a signing secret is set, else the console.'),
+    botToken: z.string().optional().describe('Bot token `xoxb-…`. Prefer env `SLACK_BOT_TOKEN`.'),
+    signingSecret: z.string().optional().describe('HTTP mode signing secret. Prefer env `SLACK_SIGNING_SECRET`.'),
+    appToken: z.string().optional().describe('Socket Mode app-level token `xapp-…`. Prefer env `SLACK_APP_TOKEN`.'),
+    port: z.number().int().positive().default(3000).describe('HTTP mode listen port.'),
+    apiUrl: z.string().optional().describe('Web API base URL override (tests point this at the local stand-in).'),
+    command: z.string().default('/ws').describe('Slash command name.'),
+  })
+  .prefault({});
+
+export const configSchema = z
+  .strictObject({
+    defaultEnv: z.string().default('local').describe('Environment used when `--env` is not given.'),
+    environments: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'environment names are lower-case words'), environmentSchema)
+      .default({ local: environmentSchema.parse({}) })
+      .describe('One entry per environment; every key below has the local-compose default.'),
+    slack: slackSchema,
+    stateDir: z.string().default('.ws-doctor').describe('Where the bot keeps its own state (history), outside the Redis it watches.'),
+  })
+  .superRefine((cfg, ctx) => {
+    if (!(cfg.defaultEnv in cfg.environments)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultEnv'],
+        message: `names no environment; expected one of: ${Object.keys(cfg.environments).join(', ')}`,
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type EnvConfig = z.output<typeof environmentSchema>;
+export type SlackConfig = z.output<typeof slackSchema>;
