@@ -1,0 +1,71 @@
+import { parseDurationSeconds } from '../../util/duration';
+import type { CommandSpec, LogsQuery } from './types';
+
+const DEFAULT_SINCE = 600;
+const DEFAULT_TAIL = 50;
+const MAX_TAIL = 500;
+
+/** `[service] [--since 10m] [--grep PATTERN] [--tail N]` → query, or an error sentence. */
+export function parseLogsArgs(args: string[]): LogsQuery | string {
+  const q: LogsQuery = { sinceSeconds: DEFAULT_SINCE, tail: DEFAULT_TAIL };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    const next = args[i + 1];
+    if (a === '--since') {
+      const s = next === undefined ? undefined : parseDurationSeconds(next);
+      if (s === undefined) return '`--since` needs a duration like `30s`, `10m` or `2h`.';
+      q.sinceSeconds = s;
+      i++;
+    } else if (a === '--grep') {
+      if (!next) return '`--grep` needs a pattern, e.g. `--grep WS_TOKEN`.';
+      try {
+        new RegExp(next);
+      } catch {
+        return `\`--grep ${next}\` is not a valid regular expression.`;
+      }
+      q.grep = next;
+      i++;
+    } else if (a === '--tail') {
+      const n = next === undefined ? NaN : Number(next);
+      if (!Number.isInteger(n) || n < 1 || n > MAX_TAIL) return `\`--tail\` needs a whole number from 1 to ${MAX_TAIL}.`;
+      q.tail = n;
+      i++;
+    } else if (a.startsWith('-')) {
+      return `Unknown option \`${a}\` for \`logs\`; use \`--since\`, \`--grep\` or \`--tail\`.`;
+    } else if (q.service === undefined) {
+      q.service = a;
+    } else {
+      return `\`logs\` takes one service name (got \`${q.service}\` and \`${a}\`).`;
+    }
+  }
+  return q;
+}
+
+export const logsCommand: CommandSpec = {
+  name: 'logs',
+  usage: 'logs [service] [--since 10m] [--grep PATTERN] [--tail N] [--env E]',
+  summary: 'Recent container logs of a compose service (default: web), secrets redacted.',
+  examples: ['logs', 'logs web --since 5m --grep WS_', 'logs celery --tail 100'],
+  slow: true,
+  validate(args, { doctor }) {
+    if (!doctor.logs) return '`logs` needs the Docker engine: set `docker.enabled: true` and the socket in the config.';
+    const q = parseLogsArgs(args);
+    return typeof q === 'string' ? q : undefined;
+  },
+  async run(ctx, args) {
+    const q = parseLogsArgs(args);
+    if (typeof q === 'string' || !ctx.doctor.logs) throw new Error('logs called without validation');
+    const res = await ctx.doctor.logs(ctx.env, q);
+    const header = `Logs of \`${res.service}\` (${res.container}) — last ${Math.round(q.sinceSeconds / 60) || q.sinceSeconds + 's'}${
+      q.sinceSeconds >= 60 ? ' min' : ''
+    }${q.grep ? `, matching \`${q.grep}\`` : ''}`;
+    return {
+      text: `${res.lines.length} log lines of ${res.service}`,
+      blocks: [
+        { type: 'text', text: header },
+        { type: 'code', text: res.lines.length ? res.lines.join('\n') : '(no lines in this window)' },
+        ...(res.truncated ? [{ type: 'context' as const, text: `Showing the last ${q.tail} lines; use \`--tail\` or \`--grep\` to narrow.` }] : []),
+      ],
+    };
+  },
+};

@@ -1,0 +1,81 @@
+/**
+ * One entry point for every adapter: text in, a plan out. Quick answers (help, errors) come back at once;
+ * slow ones come with a placeholder to show immediately and a `run()` whose result replaces it in place.
+ */
+import { redactDeep } from '../telemetry/redact';
+import type { MessageModel } from './model';
+import { helpMessage } from './commands/help';
+import { commands, findCommand } from './commands/registry';
+import type { CommandContext, DoctorApi } from './commands/types';
+import { closest, parseInvocation } from './parse';
+
+export type Dispatch =
+  | { kind: 'immediate'; message: MessageModel; share: boolean }
+  /** `slow` runs checks: show `placeholder` at once, then replace it with `run()`'s result. */
+  | { kind: 'run'; command: string; env: string; slow: boolean; placeholder: MessageModel; share: boolean; run(): Promise<MessageModel> };
+
+export interface DispatchOptions {
+  doctor: DoctorApi;
+  surface: CommandContext['surface'];
+  user?: CommandContext['user'];
+  prefix: string;
+}
+
+export function dispatch(text: string, opts: DispatchOptions): Dispatch {
+  const parsed = parseInvocation(text);
+  const prefix = opts.prefix;
+  if (!parsed.ok) return { kind: 'immediate', share: false, message: errorMessage(parsed.error, prefix) };
+  const inv = parsed.invocation;
+  const env = inv.env ?? opts.doctor.defaultEnv;
+  if (!opts.doctor.envNames().includes(env)) {
+    const guess = closest(env, opts.doctor.envNames());
+    return {
+      kind: 'immediate',
+      share: false,
+      message: errorMessage(
+        `No environment named \`${env}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Known: ${opts.doctor
+          .envNames()
+          .map((e) => `\`${e}\``)
+          .join(', ')}.`,
+        prefix,
+      ),
+    };
+  }
+  const spec = findCommand(inv.name);
+  if (!spec) {
+    const guess = closest(inv.name, commands.map((c) => c.name));
+    const lead = `Unknown command \`${inv.name}\`.${guess ? ` Did you mean \`${prefix} ${guess}\`?` : ''}`;
+    return { kind: 'immediate', share: false, message: helpMessage(commands, prefix, lead) };
+  }
+  const problem = spec.validate(inv.args, { doctor: opts.doctor, env });
+  if (problem) {
+    return { kind: 'immediate', share: false, message: errorMessage(`${problem}\nUsage: \`${prefix} ${spec.usage}\``, prefix) };
+  }
+  const ctx: CommandContext = { doctor: opts.doctor, env, surface: opts.surface, ...(opts.user ? { user: opts.user } : {}) };
+  const run = async (): Promise<MessageModel> => {
+    try {
+      return redactDeep(await spec.run(ctx, inv.args));
+    } catch (err) {
+      // Core calls are built not to throw; if one does, the person still gets an answer, not silence.
+      return errorMessage(`\`${spec.name}\` failed: ${(err as Error).message}`, prefix);
+    }
+  };
+  return { kind: 'run', command: spec.name, env, slow: spec.slow, share: inv.share, placeholder: checking(spec.name, env), run };
+}
+
+function checking(command: string, env: string): MessageModel {
+  return {
+    text: `Running ${command} on ${env}…`,
+    blocks: [{ type: 'context', text: `:hourglass_flowing_sand: Running \`${command}\` on \`${env}\`…` }],
+  };
+}
+
+export function errorMessage(text: string, prefix: string): MessageModel {
+  return {
+    text: text.split('\n')[0] ?? text,
+    blocks: [
+      { type: 'text', text: `:warning: ${text}` },
+      { type: 'context', text: `\`${prefix} help\` lists every command.` },
+    ],
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Turns `/ws …` text (or console input) into an invocation: command name, remaining args, `--env`, and the
+ * share flag. Pure: no I/O, so Slack and the console parse identically.
+ */
+export interface Invocation {
+  name: string;
+  args: string[];
+  env?: string;
+  /** `share` / `--share` / `--public`: answer in the channel instead of privately. */
+  share: boolean;
+}
+
+export type ParseResult = { ok: true; invocation: Invocation } | { ok: false; error: string };
+
+/** Split on whitespace, keeping "quoted strings" together (for --grep "two words"). */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
+  return out;
+}
+
+export function parseInvocation(text: string, defaultCommand = 'status'): ParseResult {
+  const tokens = tokenize(text.trim());
+  const rest: string[] = [];
+  let env: string | undefined;
+  let share = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] ?? '';
+    if (t === '--env' || t === '-e') {
+      const v = tokens[i + 1];
+      if (v === undefined || v.startsWith('-')) return { ok: false, error: '`--env` needs an environment name, e.g. `--env staging`.' };
+      env = v;
+      i++;
+    } else if (t.startsWith('--env=')) {
+      env = t.slice('--env='.length);
+      if (!env) return { ok: false, error: '`--env=` needs an environment name, e.g. `--env=staging`.' };
+    } else if (t === 'share' || t === '--share' || t === '--public') {
+      share = true;
+    } else {
+      rest.push(t);
+    }
+  }
+  const first = rest[0];
+  // `/ws` alone, or `/ws --env staging`, means status.
+  if (first === undefined || first.startsWith('-')) return { ok: true, invocation: { name: defaultCommand, args: rest, share, ...(env ? { env } : {}) } };
+  return { ok: true, invocation: { name: first.toLowerCase(), args: rest.slice(1), share, ...(env ? { env } : {}) } };
+}
+
+/** Levenshtein distance, for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0] ?? 0;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j] ?? 0;
+      dp[j] = Math.min((dp[j] ?? 0) + 1, (dp[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length] ?? 0;
+}
+
+/** The closest known word, when it is close enough to be a likely typo (or a prefix of it). */
+export function closest(word: string, known: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  const prefixed = known.filter((k) => k.startsWith(w));
+  if (w.length >= 2 && prefixed.length === 1) return prefixed[0];
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(w, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
+}

@@ -1,0 +1,79 @@
+/** Builds the status answer: verdict first (root cause, next step), one row per check, evidence behind Details. */
+import type { Finding } from '../checks/types';
+import type { StatusReport } from '../diagnosis/types';
+import { OVERALL_EMOJI, STATUS_EMOJI, type MessageBlock, type MessageModel } from './model';
+
+const ORDER = { fail: 0, unknown: 1, warn: 2, ok: 3 } as const;
+
+export function statusMessage(report: StatusReport, opts: { rerunValue?: string } = {}): MessageModel {
+  const { verdict } = report;
+  const blocks: MessageBlock[] = [
+    { type: 'verdict', overall: verdict.overall, text: verdict.headline },
+  ];
+  const cause = verdict.rootCause;
+  if (cause) {
+    blocks.push({
+      type: 'text',
+      text: `*Why:* ${cause.why}\n*Next step:* ${cause.nextStep}${
+        cause.remediations.length ? `\n*Fixes that fit:* ${cause.remediations.map((r) => `\`${r}\``).join(', ')}` : ''
+      }`,
+    });
+  }
+  for (const other of verdict.otherCauses) {
+    blocks.push({ type: 'text', text: `*Also:* ${other.title} — ${other.nextStep}` });
+  }
+  const rows = [...report.findings]
+    .sort((a, b) => ORDER[a.status] - ORDER[b.status])
+    .map((f) => ({
+      status: f.status,
+      name: f.check,
+      summary: f.summary,
+      durationMs: f.durationMs,
+      ...(verdict.explainedBy[f.check] ? { explainedBy: verdict.explainedBy[f.check] } : {}),
+    }));
+  blocks.push({ type: 'checks', rows });
+  const counts = countStatuses(report.findings);
+  blocks.push({
+    type: 'context',
+    text: `env \`${report.env}\` · ${report.findings.length} checks in ${report.durationMs} ms · ${counts}${
+      report.timedOut.length ? ` · timed out: ${report.timedOut.join(', ')}` : ''
+    } · ${report.startedAt}`,
+  });
+  const value = opts.rerunValue ?? report.env;
+  blocks.push({
+    type: 'actions',
+    actions: [
+      { kind: 'rerun', label: 'Re-run', value, style: 'primary' },
+      { kind: 'details', label: 'Details', value },
+      { kind: 'share', label: 'Post to channel', value },
+    ],
+  });
+  return {
+    text: `${OVERALL_EMOJI[verdict.overall]} ${report.env}: ${verdict.headline}`,
+    blocks,
+    details: detailsMessage(report),
+  };
+}
+
+/** The evidence of every finding, one code block each: the "Details" view / thread. */
+export function detailsMessage(report: StatusReport): MessageModel {
+  const blocks: MessageBlock[] = [{ type: 'header', text: `Evidence — ${report.env}` }];
+  for (const f of report.findings) {
+    blocks.push({
+      type: 'text',
+      text: `${STATUS_EMOJI[f.status]} *${f.check}* — ${f.summary}\n_${f.ref}_`,
+    });
+    const ev = Object.entries(f.evidence);
+    if (ev.length) blocks.push({ type: 'code', text: ev.map(([k, v]) => `${k}: ${String(v)}`).join('\n') });
+  }
+  return { text: `Evidence for ${report.env} (${report.findings.length} checks)`, blocks };
+}
+
+export function countStatuses(findings: Finding[]): string {
+  const c = { ok: 0, warn: 0, fail: 0, unknown: 0 };
+  for (const f of findings) c[f.status]++;
+  return (['fail', 'warn', 'unknown', 'ok'] as const)
+    .filter((s) => c[s] > 0)
+    .map((s) => `${c[s]} ${s}`)
+    .join(', ');
+}
