@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Type errors are caught once by `tsc --noEmit` in `npm test`; isolated transpiling keeps jest fast.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   // Integration tests start real peers (redis-server, podman, prometheus): give them room, and cap
   // parallelism so two cores are not oversubscribed.
   testTimeout: 60000,

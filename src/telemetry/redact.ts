@@ -50,6 +50,8 @@ export function redact(text: string): string {
 /** Redact values of known-secret keys and every string inside a JSON-like value. */
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
+  // Error fields are not enumerable: keep them, redacted, instead of logging `{}`.
+  if (value instanceof Error) return { name: value.name, message: redact(value.message), stack: redact(value.stack ?? '') } as T;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};

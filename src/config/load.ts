@@ -1,0 +1,106 @@
+/**
+ * Loads the YAML config (path from --config or WS_DOCTOR_CONFIG; none = built-in local-compose defaults),
+ * validates it with zod, and applies secrets from the environment. A bad file fails at start with every
+ * problem listed: key path, what was expected, what was found.
+ */
+import fs from 'node:fs';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const path = opts.path ?? env.WS_DOCTOR_CONFIG;
+  let raw: unknown = {};
+  let source = 'built-in defaults';
+  if (path) {
+    source = path;
+    let text: string;
+    try {
+      text = fs.readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError(path, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    }
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length) {
+      throw new ConfigError(path, doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`));
+    }
+    raw = doc.toJS() ?? {};
+  }
+  return parseConfig(applySlackEnv(raw, env), source);
+}
+
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => describeIssue(i, raw));
+    // zod skips refinements while other keys are invalid; list this one anyway so one run shows every problem.
+    const envProblem = defaultEnvProblem(raw);
+    if (envProblem && !problems.some((p) => p.startsWith('defaultEnv:'))) problems.push(envProblem);
+    throw new ConfigError(source, problems);
+  }
+  return result.data;
+}
+
+function defaultEnvProblem(raw: unknown): string | undefined {
+  const def = valueAt(raw, ['defaultEnv']);
+  const envs = valueAt(raw, ['environments']);
+  if (typeof def !== 'string' || !envs || typeof envs !== 'object') return undefined;
+  const names = Object.keys(envs);
+  return names.includes(def) ? undefined : `defaultEnv: names no environment; expected one of: ${names.join(', ')}, found "${def}"`;
+}
+
+/** Slack credentials are secrets: the standard SLACK_* variables win over the file. */
+function applySlackEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const obj = raw as Record<string, unknown>;
+  const slackRaw = obj.slack;
+  const slack: Record<string, unknown> = slackRaw && typeof slackRaw === 'object' && !Array.isArray(slackRaw) ? { ...(slackRaw as object) } : {};
+  const fromEnv: Array<[string, string | undefined]> = [
+    ['botToken', env.SLACK_BOT_TOKEN],
+    ['signingSecret', env.SLACK_SIGNING_SECRET],
+    ['appToken', env.SLACK_APP_TOKEN],
+  ];
+  for (const [k, v] of fromEnv) if (v) slack[k] = v;
+  if (env.SLACK_API_URL) slack.apiUrl = env.SLACK_API_URL;
+  if (env.PORT && /^\d+$/.test(env.PORT)) slack.port = Number(env.PORT);
+  if (slackRaw === undefined && Object.keys(slack).length === 0) return obj;
+  return { ...obj, slack };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+  const found = valueAt(raw, issue.path);
+  const foundText = found === undefined ? 'nothing' : JSON.stringify(found);
+  let expected = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see the README's configuration reference)`;
+  }
+  if (issue.code === 'invalid_type') expected = `expected ${issue.expected}`;
+  if (issue.code === 'invalid_value') expected = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return `${path}: ${expected}, found ${foundText}`;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}

@@ -1,0 +1,129 @@
+/**
+ * The core service every adapter drives: runs checks per environment, diagnoses, remembers. Knows nothing of
+ * Slack or terminals. Concurrent identical requests are coalesced (single-flight): 100 people asking for
+ * status at once cause one run of each check.
+ */
+import type { Config } from './config/schema';
+import type { DoctorApi, HistoryEntry, LogsQuery, LogsResult } from './chat/commands/types';
+import { allChecks } from './checks/registry';
+import { runChecks, withDependencies } from './checks/runner';
+import type { Check } from './checks/types';
+import { diagnose } from './diagnosis/diagnose';
+import type { StatusReport } from './diagnosis/types';
+import { HistoryStore } from './state/history';
+import { buildTargets } from './targets/build';
+import type { Targets } from './targets/targets';
+
+export interface DoctorOptions {
+  /** The check registry; defaults to every check ws-doctor has. */
+  checks?: readonly Check[];
+  /** History persistence folder; `null` keeps history in memory only. Defaults to config.stateDir. */
+  stateDir?: string | null;
+  /** Called after every completed run (App Home refresh, alert evaluation). */
+  onReport?: (report: StatusReport) => void;
+}
+
+export class Doctor implements DoctorApi {
+  readonly defaultEnv: string;
+  private readonly targets = new Map<string, Targets>();
+  private readonly inFlight = new Map<string, Promise<StatusReport>>();
+  private readonly last = new Map<string, StatusReport>();
+  private readonly store: HistoryStore;
+  private readonly checks: readonly Check[];
+  private readonly listeners: Array<(r: StatusReport) => void> = [];
+
+  constructor(
+    readonly config: Config,
+    opts: DoctorOptions = {},
+  ) {
+    this.defaultEnv = config.defaultEnv;
+    this.checks = opts.checks ?? allChecks;
+    const dir = opts.stateDir === undefined ? config.stateDir : opts.stateDir;
+    this.store = new HistoryStore(dir === null ? {} : { dir });
+    if (opts.onReport) this.listeners.push(opts.onReport);
+  }
+
+  static create(config: Config, opts: DoctorOptions = {}): Doctor {
+    return new Doctor(config, opts);
+  }
+
+  /** Subscribe to finished reports; returns the unsubscribe function. */
+  onReport(listener: (r: StatusReport) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  envNames(): string[] {
+    return Object.keys(this.config.environments);
+  }
+
+  checkNames(env: string): string[] {
+    return this.enabledChecks(env).map((c) => c.name);
+  }
+
+  status(env: string, opts: { checks?: string[] } = {}): Promise<StatusReport> {
+    const selected = opts.checks?.length ? [...opts.checks].sort() : undefined;
+    const key = `${env}\u0000${selected?.join(',') ?? '*'}`;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const run = this.run(env, selected).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, run);
+    return run;
+  }
+
+  history(env: string, opts: { check?: string; limit?: number } = {}): HistoryEntry[] {
+    return this.store.list(env, opts);
+  }
+
+  lastReport(env: string): StatusReport | undefined {
+    return this.last.get(env);
+  }
+
+  /** Container logs; undefined until the Docker engine part is wired (see targets/docker). */
+  logs?: (env: string, q: LogsQuery) => Promise<LogsResult>;
+
+  async close(): Promise<void> {
+    const all = [...this.targets.values()];
+    this.targets.clear();
+    await Promise.all(all.map((t) => t.close()));
+  }
+
+  targetsOf(env: string): Targets {
+    let t = this.targets.get(env);
+    if (!t) {
+      const cfg = this.config.environments[env];
+      if (!cfg) throw new Error(`unknown environment "${env}"`);
+      t = buildTargets(env, cfg);
+      this.targets.set(env, t);
+    }
+    return t;
+  }
+
+  private enabledChecks(env: string): Check[] {
+    const cfg = this.config.environments[env];
+    if (!cfg) throw new Error(`unknown environment "${env}"; known: ${this.envNames().join(', ')}`);
+    return this.checks.filter((c) => !cfg.checks.disabled.includes(c.name) && (c.enabled?.(cfg) ?? true));
+  }
+
+  private async run(env: string, selected: string[] | undefined): Promise<StatusReport> {
+    const cfg = this.config.environments[env];
+    if (!cfg) throw new Error(`unknown environment "${env}"; known: ${this.envNames().join(', ')}`);
+    const enabled = this.enabledChecks(env);
+    const checks = selected ? withDependencies(selected, enabled) : enabled;
+    const result = await runChecks({ envName: env, env: cfg, targets: this.targetsOf(env), checks });
+    const report: StatusReport = { env, ...result, verdict: diagnose(result.findings) };
+    this.store.record(env, result.startedAt, result.findings);
+    if (!selected) this.last.set(env, report);
+    for (const l of this.listeners) {
+      try {
+        l(report);
+      } catch {
+        // A failing listener (a Slack outage) must not break the run that others wait on.
+      }
+    }
+    return report;
+  }
+}
