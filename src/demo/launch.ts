@@ -4,15 +4,14 @@
  * and watch the diagnosis change. Everything started here is stopped here, by pid.
  */
 import { loadConfig } from '../config/load';
-import type { Config } from '../config/schema';
-import { environmentSchema } from '../config/schema';
 import type { ConsoleExtra } from '../console/console';
 import { startBot } from '../main';
 import { Doctor } from '../doctor';
 import { statusMessage } from '../chat/status-message';
 import { renderText } from '../console/render';
-import { startRedisServer } from './redis-process';
-import { DEMO_SERVICE_ACCOUNT, startDemoBackend, type DemoBackend, type FaultName } from './index';
+import { startRedisServer, type RedisProcess } from './redis-process';
+import { demoConfig } from './demo-config';
+import { startDemoBackend, type DemoBackend, type FaultName } from './index';
 
 export interface LaunchOptions {
   once: boolean;
@@ -20,37 +19,49 @@ export interface LaunchOptions {
   config?: string | undefined;
 }
 
-/** The demo environment: the stock local-compose defaults, pointed at the demo's ports. */
-export function demoConfig(base: Config, backend: DemoBackend, redisUrl: string): Config {
-  const demo = environmentSchema.parse({
-    description: 'bundled demo stack (npm run demo)',
-    backend: { url: backend.url, serviceAccount: { email: DEMO_SERVICE_ACCOUNT.email, password: DEMO_SERVICE_ACCOUNT.password } },
-    redis: { url: redisUrl },
-    // The demo has no Prometheus server and no Docker engine; those checks would only report "unreachable".
-    prometheus: { enabled: false },
-    docker: { enabled: false },
-  });
-  return { ...base, defaultEnv: 'demo', environments: { ...base.environments, demo }, stateDir: base.stateDir };
+/**
+ * `redis-down` in the demo console is a real outage: the demo's redis-server is stopped (and started again on the
+ * same port by `off`), so the backend and the bot both meet a refused connection, as in a real stack. The other
+ * faults are the backend's own switches.
+ */
+class DemoRedis {
+  constructor(public proc: RedisProcess | undefined) {}
+  get down(): boolean {
+    return this.proc === undefined;
+  }
+  async setDown(port: number, down: boolean): Promise<void> {
+    if (down && this.proc) {
+      await this.proc.stop();
+      this.proc = undefined;
+    } else if (!down && !this.proc) {
+      this.proc = await startRedisServer({ port });
+    }
+  }
 }
 
-function faultExtras(backend: DemoBackend): ConsoleExtra[] {
+function faultExtras(backend: DemoBackend, redis: DemoRedis, redisPort: number): ConsoleExtra[] {
   const names = (): string[] => backend.faults.list().map((f) => f.name);
+  const lines = (): string[] =>
+    backend.faults.list().map((f) => {
+      const on = f.name === 'redis-down' ? redis.down : f.on;
+      const description = f.name === 'redis-down' ? 'stop the demo redis-server (a real outage for backend and bot)' : f.description;
+      return `  ${on ? '●' : '○'} ${f.name.padEnd(22)} ${description}`;
+    });
+  const set = async (name: string, on: boolean): Promise<void> => {
+    if (name === 'redis-down') await redis.setDown(redisPort, on);
+    else backend.faults.set(name as FaultName, on);
+  };
   return [
-    {
-      name: 'faults',
-      usage: 'faults',
-      summary: 'list the demo fault switches',
-      run: () => backend.faults.list().map((f) => `  ${f.on ? '●' : '○'} ${f.name.padEnd(22)} ${f.description}`).join('\n'),
-    },
+    { name: 'faults', usage: 'faults', summary: 'list the demo fault switches', run: () => lines().join('\n') },
     {
       name: 'fault',
       usage: 'fault <name> on|off',
       summary: 'break (or mend) the demo stack',
-      run: ([name, state]) => {
+      run: async ([name, state]) => {
         if (!name || !names().includes(name) || (state !== 'on' && state !== 'off')) {
           return `usage: fault <name> on|off — names: ${names().join(', ')}`;
         }
-        backend.faults.set(name as FaultName, state === 'on');
+        await set(name, state === 'on');
         return `fault ${name} is ${state}; run \`status\` to see the diagnosis.`;
       },
     },
@@ -58,23 +69,30 @@ function faultExtras(backend: DemoBackend): ConsoleExtra[] {
       name: 'heal',
       usage: 'heal',
       summary: 'switch every fault off',
-      run: () => (backend.faults.clear(), 'all faults off'),
+      run: async () => {
+        backend.faults.clear();
+        await redis.setDown(redisPort, false);
+        return 'all faults off';
+      },
     },
   ];
 }
 
 export async function launchDemo(opts: LaunchOptions): Promise<number> {
   const base = loadConfig({ ...(opts.config ? { path: opts.config } : {}) });
-  const redis = await startRedisServer();
+  const redis = new DemoRedis(await startRedisServer());
+  const redisPort = (redis.proc as RedisProcess).port;
+  const redisUrl = (redis.proc as RedisProcess).url;
   let backend: DemoBackend | undefined;
   try {
-    backend = await startDemoBackend({ redisUrl: redis.url, debug: true });
+    backend = await startDemoBackend({ redisUrl, debug: true });
+    const extras = faultExtras(backend, redis, redisPort);
     const known = backend.faults.list().map((f) => f.name as string);
     for (const f of opts.faults) {
       if (!known.includes(f)) throw new Error(`unknown fault "${f}"; known: ${known.join(', ')}`);
-      backend.faults.set(f as FaultName, true);
+      await extras[1]!.run([f, 'on']);
     }
-    const config = demoConfig(base, backend, redis.url);
+    const config = demoConfig(base, backend, redisUrl);
     if (opts.once) {
       const doctor = Doctor.create(config, { stateDir: null });
       try {
@@ -87,12 +105,12 @@ export async function launchDemo(opts: LaunchOptions): Promise<number> {
     }
     await startBot(config, {
       interactive: true,
-      extras: faultExtras(backend),
-      banner: `ws-doctor demo — backend ${backend.url}, redis ${redis.url} (pid ${redis.pid}). Try: status · fault redis-down on · status · heal`,
+      extras,
+      banner: `ws-doctor demo — backend ${backend.url}, redis ${redisUrl}. Try: status · fault redis-down on · status · heal`,
     });
     return 0;
   } finally {
     await backend?.stop();
-    await redis.stop();
+    await redis.proc?.stop();
   }
 }

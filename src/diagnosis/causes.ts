@@ -38,7 +38,7 @@ const list = (fs: Finding[]): string => fs.map((f) => `${f.check} (${f.summary})
 
 /** Whether the stack itself (not just the bot's view of Redis) shows the damage. */
 const stackHurt = (f: FindingIndex): boolean =>
-  ['token-endpoint-500', 'token-endpoint-503', 'handshake-403', 'channel-layer-error', 'redis-container-down'].some((s) =>
+  ['token-endpoint-500', 'token-endpoint-503', 'token-or-cache-500', 'handshake-403', 'channel-layer-error', 'redis-container-down'].some((s) =>
     f.hasSignal(s),
   ) || f.hasSignal('redis-down-in-logs');
 
@@ -118,8 +118,8 @@ export const CAUSES: readonly CauseRule[] = [
     id: 'token-endpoint-error',
     title: 'The connection-token endpoint fails',
     severity: 'down',
-    signals: ['token-endpoint-500', 'token-endpoint-503'],
-    explains: TOKEN_PATH,
+    signals: ['token-endpoint-500', 'token-endpoint-503', 'token-or-cache-500'],
+    explains: [...TOKEN_PATH, 'db-health'],
     why: (m) => `The token endpoint errors (${list(m)}) while Redis answers the bot: the token service or its cache config is broken. No browser can open a socket.`,
     nextStep: 'Read `/ws logs web --grep WS_TOKEN_API` for the exception, then restart the backend.',
     remediations: ['restart-backend'],
@@ -176,6 +176,39 @@ export const CAUSES: readonly CauseRule[] = [
     ref: 'guide Issue 1 cause 2 / target-system check 12',
   },
   {
+    id: 'handshake-hangs',
+    title: 'Chat handshakes never complete',
+    severity: 'down',
+    signals: ['handshake-timeout'],
+    explains: ['chat-handshake'],
+    why: (m) => `The chat socket opens no \`connected\` frame in time (${list(m)}): the consumer is stuck before accept (DB user lookup, channel layer) or a proxy holds the upgrade.`,
+    nextStep: 'Check `/ws logs web` around the probe for `WebSocket connect attempt` without `WebSocket connected`, and the db and redis checks.',
+    remediations: ['restart-backend'],
+    ref: 'guide Issue 4 / target-system check 6',
+  },
+  {
+    id: 'slow-path',
+    title: 'Token or handshake is slow',
+    severity: 'degraded',
+    signals: ['slow-handshake', 'slow-token'],
+    explains: ['chat-handshake', 'token-issuance'],
+    why: (m) => `Sockets still open, but slowly (${list(m)}); a client that takes longer than the 60 s token TTL fails.`,
+    nextStep: 'Look for a slow DB query or a loaded worker (`/ws logs web`); compare with the history (`/ws history chat-handshake`).',
+    remediations: [],
+    ref: 'guide Issue 4 / target-system check 4, 6',
+  },
+  {
+    id: 'probe-login-failed',
+    title: 'The bot cannot log in as its probe user',
+    severity: 'degraded',
+    signals: ['credentials', 'no-probe-credentials', 'login-no-cookie', 'login-limited', 'login-error'],
+    explains: TOKEN_PATH,
+    why: (m) => `The token and handshake checks need a logged-in probe user (${list(m)}); the stack may be fine, but they cannot tell.`,
+    nextStep: 'Set `WS_DOCTOR_SERVICE_PASSWORD` (or `WS_DOCTOR_<ENV>_SERVICE_PASSWORD`) for `backend.serviceAccount.email`; check the user exists and is active.',
+    remediations: [],
+    ref: 'target-system §2.1, check 4',
+  },
+  {
     id: 'redis-unreachable-from-bot',
     title: 'The bot cannot reach Redis (the stack can)',
     severity: 'degraded',
@@ -192,7 +225,7 @@ export const CAUSES: readonly CauseRule[] = [
     id: 'token-reuse-allowed',
     title: 'Connection tokens are not single-use',
     severity: 'degraded',
-    signals: ['token-reuse-allowed'],
+    signals: ['token-reuse-allowed', 'token-not-consumed'],
     explains: ['chat-handshake'],
     why: (m) => `A used token opened a second socket (${list(m)}): a leaked URL can be replayed for 60 s.`,
     nextStep: 'Check that token validation deletes the key (`ws_connection_tokens.py`); flush outstanding tokens.',
@@ -236,7 +269,7 @@ export const CAUSES: readonly CauseRule[] = [
     id: 'metrics-path-mismatch',
     title: 'Metrics served on an unexpected path',
     severity: 'degraded',
-    signals: ['metrics-path-mismatch', 'metrics-missing', 'scrape-failing'],
+    signals: ['metrics-path-mismatch', 'metrics-missing', 'scrape-failing', 'scrape-job-missing'],
     explains: ['metrics', 'prometheus'],
     why: (m) => `Monitoring is blind (${list(m)}): django-prometheus resolves at \`/metricsmetrics\` while Prometheus scrapes \`/metrics\`.`,
     nextStep: 'Point the scrape job at `/metricsmetrics`, or mount the exporter at `""` in `config/urls.py`.',
