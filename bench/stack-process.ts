@@ -1,0 +1,22 @@
+/**
+ * Runs the demo stack (own redis-server + demo backend) in its own process, as a real stack would be, so the
+ * benchmarks do not share an event loop with it. Prints one JSON line {url, wsUrl, redisUrl}; stops on SIGTERM.
+ */
+import { startRedisServer } from '../src/demo/redis-process';
+import { startDemoBackend } from '../src/demo/index';
+
+async function main(): Promise<void> {
+  const redis = await startRedisServer();
+  // The guide's script logs in like a person; lift the login limit so repeated bench runs are not throttled.
+  const backend = await startDemoBackend({ redisUrl: redis.url, debug: true, loginRatePerMinute: 100000 });
+  process.stdout.write(JSON.stringify({ url: backend.url, wsUrl: backend.wsUrl, redisUrl: redis.url, port: backend.port }) + '\n');
+  const stop = async (): Promise<void> => {
+    await backend.stop();
+    await redis.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+void main();
