@@ -85,7 +85,7 @@ export async function launchDemo(opts: LaunchOptions): Promise<number> {
   const redisUrl = (redis.proc as RedisProcess).url;
   let backend: DemoBackend | undefined;
   try {
-    backend = await startDemoBackend({ redisUrl, debug: true });
+    backend = await startDemoBackend({ redisUrl, debug: true, slowHandshakeMs: 1500 });
     const extras = faultExtras(backend, redis, redisPort);
     const known = backend.faults.list().map((f) => f.name as string);
     for (const f of opts.faults) {

@@ -41,7 +41,7 @@ export async function startRedisServer(opts: { port?: number; binary?: string } 
     async stop() {
       if (exited) return;
       process.kill(pid, 'SIGTERM');
-      await Promise.race([exitPromise, new Promise((r) => setTimeout(r, 3000))]);
+      await Promise.race([exitPromise, new Promise((r) => setTimeout(r, 3000).unref())]);
       if (!exited) process.kill(pid, 'SIGKILL');
     },
   };

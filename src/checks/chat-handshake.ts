@@ -1,0 +1,156 @@
+/**
+ * Check 6 — authenticated chat handshake with the token from check 4 (§2.3, §3.1, §12):
+ * `/ws/chat/probe-<ts>/?connection_token=<t>` → 101 + `{"event":"connected"}`, then ping → pong, close 1000.
+ * Then the single-use guarantee: the same token again must be refused (HTTP 403) and its key must be gone.
+ *
+ * Every rejection before accept is an HTTP 403 at the handshake (never a 4001/4003 close code) and an
+ * exception before accept (e.g. `group_add` on a dead channel layer) an HTTP 500 (§12). The URL carries the
+ * token: only its redacted form may appear anywhere.
+ */
+import { openWebSocket, frameJson, type ProbeSocket, type WsOpenResult } from '../targets/websocket';
+import { is3xx, redactUrl, redisCall } from './probe-helpers';
+import { tokenKey } from './token-storage';
+import type { Check, CheckContext, CheckOutcome, Evidence } from './types';
+
+export const chatHandshake: Check = {
+  name: 'chat-handshake',
+  title: 'Authenticated chat handshake (single-use token)',
+  ref: 'target-system §2.3, §3.1, §12, check 6',
+  // token-storage must look at the key before this check consumes it.
+  after: ['token-issuance', 'token-storage'],
+  async run(ctx): Promise<CheckOutcome> {
+    const issued = await ctx.resultOf('token-issuance');
+    await ctx.resultOf('token-storage');
+    const token = issued?.artifacts.token;
+    if (typeof token !== 'string') {
+      return { status: 'unknown', summary: `no connection token to test with (token-issuance: ${issued?.finding.status ?? 'not run'})` };
+    }
+    const b = ctx.env.backend;
+    const timeoutMs = b.timeoutMs;
+    const path = `${b.paths.wsChat}probe-${Math.floor(Date.now() / 1000)}/`;
+    const url = `${ctx.targets.wsUrl}${path}?connection_token=${encodeURIComponent(token)}`;
+    const shown = redactUrl(url);
+    const opts = { timeoutMs, signal: ctx.signal, ...(b.origin ? { origin: b.origin } : {}) };
+
+    const first = await openWebSocket(url, opts);
+    if (first.kind !== 'open') return await rejected(ctx, first, shown, token);
+
+    const session = await converse(first.socket, timeoutMs, ctx.signal);
+    const evidence: Evidence = { openMs: first.openMs, connectedMs: session.connectedMs, pongMs: session.pongMs, closeCode: session.closeCode };
+    if (session.failure) return { status: 'fail', summary: `${shown}: ${session.failure.text}`, evidence, signals: [session.failure.signal] };
+
+    // Single use: the same token must now be refused at the handshake.
+    const again = await openWebSocket(url, opts);
+    if (again.kind === 'open') {
+      await again.socket.close(1000, 500, ctx.signal);
+      return {
+        status: 'fail',
+        summary: `${shown}: a used connection token was accepted a second time (single-use broken)`,
+        evidence: { ...evidence, reuseStatus: 101 },
+        signals: ['token-reuse-allowed'],
+      };
+    }
+    evidence.reuseStatus = again.kind === 'http' ? again.status : again.kind;
+    const stored = await keyExists(ctx, token);
+    evidence.keyGone = stored === null ? null : !stored;
+    if (stored === true) {
+      return { status: 'fail', summary: `${shown}: token key still in the cache after use (not consumed)`, evidence, signals: ['token-not-consumed'] };
+    }
+    if (again.kind !== 'http' || again.status !== 403) {
+      return {
+        status: 'warn',
+        summary: `${shown}: reuse answered ${evidence.reuseStatus}, expected HTTP 403 — single-use not confirmed`,
+        evidence,
+        signals: ['reuse-check-inconclusive'],
+      };
+    }
+    const connectedMs = session.connectedMs ?? 0;
+    if (connectedMs > ctx.env.checks.thresholds.handshakeWarnMs) {
+      return { status: 'warn', summary: `${shown}: connected, but slowly (${connectedMs} ms)`, evidence, signals: ['slow-handshake'] };
+    }
+    return { status: 'ok', summary: `connected in ${connectedMs} ms, ping → pong, token refused on reuse`, evidence };
+  },
+};
+
+interface Conversation {
+  connectedMs: number | null;
+  pongMs: number | null;
+  closeCode: number | null;
+  failure?: { text: string; signal: string };
+}
+
+/** connected → ping → pong → close 1000, each step bounded. */
+async function converse(sock: ProbeSocket, timeoutMs: number, signal: AbortSignal): Promise<Conversation> {
+  const c: Conversation = { connectedMs: null, pongMs: null, closeCode: null };
+  const hello = await sock.next(timeoutMs, signal);
+  if (hello.kind !== 'message' || frameJson(hello.data)?.event !== 'connected') {
+    sock.terminate();
+    if (hello.kind === 'timeout') c.failure = { text: `upgraded but no "connected" frame within ${timeoutMs} ms`, signal: 'handshake-timeout' };
+    else if (hello.kind === 'close') c.failure = { text: `upgraded, then closed with ${hello.code} before "connected"`, signal: 'handshake-closed' };
+    else c.failure = { text: 'upgraded, but the first frame is not {"event":"connected"}', signal: 'handshake-unexpected-frame' };
+    return c;
+  }
+  c.connectedMs = hello.atMs;
+  sock.send(JSON.stringify({ type: 'ping' }));
+  for (;;) {
+    const f = await sock.next(timeoutMs, signal);
+    if (f.kind === 'message' && frameJson(f.data)?.event === 'pong') {
+      c.pongMs = f.atMs - hello.atMs;
+      break;
+    }
+    if (f.kind !== 'message') {
+      sock.terminate();
+      c.failure = { text: f.kind === 'close' ? `closed with ${f.code} instead of answering ping` : `no pong within ${timeoutMs} ms (F5)`, signal: 'no-pong' };
+      return c;
+    }
+  }
+  c.closeCode = (await sock.close(1000, timeoutMs, signal))?.code ?? null;
+  return c;
+}
+
+/** The first handshake did not upgrade: say why, with whether the token was still in the cache. */
+async function rejected(ctx: CheckContext, r: Exclude<WsOpenResult, { kind: 'open' }>, shown: string, token: string): Promise<CheckOutcome> {
+  if (r.kind === 'timeout') {
+    return { status: 'fail', summary: `${shown}: no handshake answer within ${r.openMs} ms`, evidence: { error: 'timeout', openMs: r.openMs }, signals: ['handshake-timeout'] };
+  }
+  if (r.kind === 'error') {
+    return { status: 'fail', summary: `${shown}: cannot connect (${r.message})`, evidence: { error: r.error, openMs: r.openMs }, signals: ['backend-down'] };
+  }
+  const evidence: Evidence = { status: r.status, openMs: r.openMs };
+  if (r.status === 403) {
+    const stored = await keyExists(ctx, token);
+    evidence.tokenStillStored = stored;
+    // Consumed then refused → origin, limits or a user problem; still stored → the server never found it
+    // (its cache is another DB/Redis) or refused before auth.
+    const why =
+      stored === true
+        ? 'token still in the cache: the server looked elsewhere (cache DB/Redis mismatch) or refused before auth'
+        : stored === false
+          ? 'token consumed or expired: origin, connection limit (leaked counter) or expired/invalid token'
+          : 'token state unknown (bot cannot reach Redis)';
+    return { status: 'fail', summary: `${shown}: handshake refused with HTTP 403 — ${why}`, evidence, signals: ['handshake-403'] };
+  }
+  if (r.status === 500) {
+    return {
+      status: 'fail',
+      summary: `${shown}: HTTP 500 at the handshake — an exception before accept, usually the channel layer (Redis) failing group_add`,
+      evidence,
+      signals: ['channel-layer-error'],
+    };
+  }
+  if (is3xx(r.status)) {
+    evidence.location = r.location?.split('?')[0] ?? null;
+    return { status: 'fail', summary: `${shown}: upgrade redirected (${r.status}) by a proxy`, evidence, signals: ['ssl-redirect'] };
+  }
+  return { status: 'fail', summary: `${shown}: handshake answered HTTP ${r.status}`, evidence, signals: ['routing-error'] };
+}
+
+/** Whether the token key is in the cache DB; `null` when Redis cannot be asked. */
+async function keyExists(ctx: CheckContext, token: string): Promise<boolean | null> {
+  const { dbs, cacheKeyPrefix, commandTimeoutMs } = ctx.env.redis;
+  try {
+    return (await redisCall(ctx.targets.redis(dbs.cache).exists(tokenKey(cacheKeyPrefix, token)), ctx.signal, commandTimeoutMs)) === 1;
+  } catch {
+    return null;
+  }
+}

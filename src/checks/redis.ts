@@ -1,0 +1,89 @@
+/**
+ * Check 9 (server part) — the Redis every part of the stack shares (§4): reachable, fast, not near maxmemory
+ * (ElastiCache evicts with volatile-lru, and every key has a TTL — group memberships included), and how many
+ * keys each DB holds. The bot reaches Redis directly; locally compose publishes no port (§7), so an
+ * unreachable Redis may be the bot's network view, not an outage — the summary says which host was tried.
+ */
+import { elapsed } from '../targets/http';
+import { errText, hostOf, redisCall } from './probe-helpers';
+import type { Check, CheckOutcome, Evidence, Status } from './types';
+
+/** `INFO` text → field map. */
+export function parseInfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** A Redis failure as a finding: auth problems are named, everything else is `redis-down`. */
+export function redisUnreachable(url: string, err: unknown, status: Status = 'fail'): CheckOutcome {
+  const text = errText(err);
+  const auth = /NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text);
+  return {
+    status,
+    summary: auth ? `Redis at ${hostOf(url)} refused the bot's AUTH (${text})` : `bot cannot reach Redis at ${hostOf(url)} (${text})`,
+    evidence: { error: text.slice(0, 40) },
+    signals: [auth ? 'redis-auth' : 'redis-down'],
+  };
+}
+
+export const redisServer: Check = {
+  name: 'redis',
+  title: 'Redis reachable, latency, memory, DB sizes',
+  ref: 'target-system §4, check 9',
+  async run(ctx): Promise<CheckOutcome> {
+    const { dbs, url, commandTimeoutMs } = ctx.env.redis;
+    const t = ctx.env.checks.thresholds;
+    const call = <T>(p: Promise<T>) => redisCall(p, ctx.signal, commandTimeoutMs);
+    const main = ctx.targets.redis(dbs.cache);
+    let pingMs: number;
+    let info: Record<string, string>;
+    const sizes: Evidence = {};
+    try {
+      await call(main.ping()); // connects (lazy): the timed PING below measures the round trip only
+      const t0 = performance.now();
+      await call(main.ping());
+      pingMs = elapsed(t0);
+      info = parseInfo(await call(main.info('memory')));
+      const named: Array<[string, number]> = [
+        ['broker', dbs.broker],
+        ['cache', dbs.cache],
+        ['channelLayer', dbs.channelLayer],
+      ];
+      const counts = await Promise.all(named.map(([, db]) => call(ctx.targets.redis(db).dbsize())));
+      named.forEach(([n], i) => (sizes[`dbsize_${n}`] = counts[i] ?? null));
+    } catch (err) {
+      return redisUnreachable(url, err);
+    }
+
+    const used = Number(info.used_memory ?? NaN);
+    const max = Number(info.maxmemory ?? 0);
+    const memPct = max > 0 && Number.isFinite(used) ? Math.round((used / max) * 1000) / 10 : null;
+    const evidence: Evidence = { pingMs, usedMemoryMb: Number.isFinite(used) ? Math.round(used / 1048576) : null, memoryPercent: memPct, maxmemoryPolicy: info.maxmemory_policy ?? null, ...sizes };
+
+    const problems: string[] = [];
+    const signals: string[] = [];
+    let status: Status = 'ok';
+    if (memPct !== null && memPct >= t.redisMemoryFailPercent) {
+      status = 'fail';
+      problems.push(`memory ${memPct}% of maxmemory (evictions of tokens and channel groups)`);
+      signals.push('redis-memory-high');
+    } else if (memPct !== null && memPct >= t.redisMemoryWarnPercent) {
+      status = 'warn';
+      problems.push(`memory ${memPct}% of maxmemory`);
+      signals.push('redis-memory-high');
+    }
+    if (pingMs > t.redisPingWarnMs) {
+      if (status === 'ok') status = 'warn';
+      problems.push(`PING ${pingMs} ms`);
+      signals.push('redis-slow');
+    }
+    const summary = problems.length
+      ? `Redis ${problems.join('; ')}`
+      : `Redis PONG in ${pingMs} ms${memPct !== null ? `, memory ${memPct}%` : ''}, keys: DB ${dbs.broker}=${sizes.dbsize_broker}, DB ${dbs.cache}=${sizes.dbsize_cache}, DB ${dbs.channelLayer}=${sizes.dbsize_channelLayer}`;
+    return { status, summary, evidence, ...(signals.length ? { signals } : {}) };
+  },
+};
