@@ -12,6 +12,7 @@ import { diagnose } from './diagnosis/diagnose';
 import type { StatusReport } from './diagnosis/types';
 import { HistoryStore } from './state/history';
 import { buildTargets } from './targets/build';
+import { wireDockerLogs } from './logs/doctor-logs';
 import type { Targets } from './targets/targets';
 
 export interface DoctorOptions {
@@ -43,8 +44,11 @@ export class Doctor implements DoctorApi {
     if (opts.onReport) this.listeners.push(opts.onReport);
   }
 
+  /** A Doctor with every capability wired (container logs through the Docker engine). */
   static create(config: Config, opts: DoctorOptions = {}): Doctor {
-    return new Doctor(config, opts);
+    const doctor = new Doctor(config, opts);
+    wireDockerLogs(doctor);
+    return doctor;
   }
 
   /** Subscribe to finished reports; returns the unsubscribe function. */
@@ -82,7 +86,7 @@ export class Doctor implements DoctorApi {
     return this.last.get(env);
   }
 
-  /** Container logs; undefined until the Docker engine part is wired (see targets/docker). */
+  /** Container logs through the Docker engine; set by Doctor.create (logs/doctor-logs.ts). */
   logs?: (env: string, q: LogsQuery) => Promise<LogsResult>;
 
   async close(): Promise<void> {

@@ -5,7 +5,6 @@
 import type { Config } from './config/schema';
 import type { ConsoleExtra } from './console/console';
 import { Doctor } from './doctor';
-import { wireDockerLogs } from './logs/doctor-logs';
 import { createLogger } from './telemetry/logger';
 
 export interface StartOptions {
@@ -24,7 +23,6 @@ export interface RunningBot {
 export async function startBot(config: Config, opts: StartOptions): Promise<RunningBot> {
   const logger = createLogger();
   const doctor = Doctor.create(config);
-  wireDockerLogs(doctor);
   const { slackMode, startSlackApp } = await import('./slack/app');
   const mode = slackMode(config);
   let stopSlack: (() => Promise<void>) | undefined;
