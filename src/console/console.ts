@@ -33,13 +33,17 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
   const rl = readline.createInterface({ input, output: out, terminal: Boolean(out.isTTY), prompt: 'ws> ' });
   if (opts.banner) out.write(`${opts.banner}\n`);
   out.write(`Type a /ws command (e.g. \`status\`, \`check redis\`, \`help\`)${extras.length ? ', `extras` for demo controls' : ''}, or \`quit\`.\n`);
-  rl.prompt();
+  // Prompts only make sense to a person at a terminal; piped input (scripts, tests) gets clean output.
+  const prompt = (): void => {
+    if (out.isTTY) rl.prompt();
+  };
+  prompt();
   // Lines are handled one at a time, in order, even when piped in faster than checks run.
   for await (const raw of rl) {
     const line = raw.trim().replace(/^\/ws\b\s*/, '');
     if (line === 'quit' || line === 'exit') break;
     if (line === '') {
-      rl.prompt();
+      prompt();
       continue;
     }
     const [word = '', ...args] = line.split(/\s+/);
@@ -60,7 +64,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
         out.write(`${color ? '\x1b[2m' : ''}(\`check <name>\` shows a check's evidence)${color ? '\x1b[0m' : ''}\n`);
       }
     }
-    rl.prompt();
+    prompt();
   }
   rl.close();
 }

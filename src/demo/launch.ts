@@ -25,7 +25,10 @@ export interface LaunchOptions {
  * faults are the backend's own switches.
  */
 class DemoRedis {
-  constructor(public proc: RedisProcess | undefined) {}
+  constructor(
+    public proc: RedisProcess | undefined,
+    private readonly backendUrl: () => string | undefined,
+  ) {}
   get down(): boolean {
     return this.proc === undefined;
   }
@@ -35,6 +38,22 @@ class DemoRedis {
       this.proc = undefined;
     } else if (!down && !this.proc) {
       this.proc = await startRedisServer({ port });
+      await this.waitForBackend();
+    }
+  }
+
+  /** The backend reconnects on its own backoff; wait (≤ 5 s) until its cache answers so the next status is fair. */
+  private async waitForBackend(): Promise<void> {
+    const url = this.backendUrl();
+    if (!url) return;
+    const until = Date.now() + 5000;
+    while (Date.now() < until) {
+      const ok = await fetch(`${url}/api/v1/db/health/`, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 }
@@ -80,10 +99,10 @@ function faultExtras(backend: DemoBackend, redis: DemoRedis, redisPort: number):
 
 export async function launchDemo(opts: LaunchOptions): Promise<number> {
   const base = loadConfig({ ...(opts.config ? { path: opts.config } : {}) });
-  const redis = new DemoRedis(await startRedisServer());
+  let backend: DemoBackend | undefined;
+  const redis = new DemoRedis(await startRedisServer(), () => backend?.url);
   const redisPort = (redis.proc as RedisProcess).port;
   const redisUrl = (redis.proc as RedisProcess).url;
-  let backend: DemoBackend | undefined;
   try {
     backend = await startDemoBackend({ redisUrl, debug: true, slowHandshakeMs: 1500 });
     const extras = faultExtras(backend, redis, redisPort);
