@@ -3,7 +3,7 @@
  * shared/target-system.md gives it (§2, §4, §6, §7), so an empty file diagnoses a stock `make up`.
  *
  * Every leaf carries a description: the README's configuration reference is generated from this file
- * (`npm run docs:config`), so the documentation cannot drift from the code.
+ * (`npm run docs`), so the documentation cannot drift from the code.
  */
 import { z } from 'zod';
 
@@ -58,6 +58,10 @@ export const backendSchema = z
       .max(900)
       .default(840)
       .describe('How long a login cookie is reused (access JWT lives 15 min).'),
+    timeoutMs: ms(
+      3000,
+      'Timeout of one HTTP request or WebSocket step of a probe; keep it below `checks.timeoutMs` so the check reports the timeout itself.',
+    ),
   })
   .prefault({});
 
@@ -85,6 +89,13 @@ export const redisSchema = z
       .prefault({}),
     cacheKeyPrefix: z.string().default('allthrive:1:').describe('Django cache key prefix (KEY_PREFIX:VERSION:).'),
     channelLayerPrefix: z.string().default('asgi').describe('channels_redis key prefix.'),
+    commandTimeoutMs: ms(2000, 'Longest wait for one Redis command before a check calls Redis unreachable.'),
+    scanLimit: z
+      .number()
+      .int()
+      .positive()
+      .default(10000)
+      .describe('Most keys one SCAN-based count walks before it stops and reports a partial count (never `KEYS`).'),
   })
   .prefault({});
 
@@ -95,6 +106,10 @@ export const metricsSchema = z
       .min(1)
       .default(['/metricsmetrics', '/metrics'])
       .describe('Paths probed for the django-prometheus exporter; the first healthy one wins (§6).'),
+    scrapePath: z
+      .string()
+      .default('/metrics')
+      .describe('Path Prometheus scrapes (`monitoring/prometheus.yml`); when only another path serves metrics the check warns (R12).'),
   })
   .prefault({});
 
@@ -103,6 +118,7 @@ export const prometheusSchema = z
     url: z.url().default('http://localhost:9090').describe('Prometheus server.'),
     job: z.string().default('django').describe('Scrape job of the web service.'),
     enabled: z.boolean().default(true).describe('Probe Prometheus target health.'),
+    timeoutMs: ms(3000, 'Timeout of one Prometheus API request.'),
   })
   .prefault({});
 
@@ -124,6 +140,48 @@ export const dockerSchema = z
     logService: z.string().default('web').describe('Service whose logs carry the WS markers.'),
     logWindowSeconds: z.number().int().positive().default(600).describe('Log window scanned by the log check.'),
     frontendPort: z.number().int().positive().default(3000).describe('Port the Vite front end serves on (guide Issue 2).'),
+    frontendService: z.string().default('frontend').describe('Compose service of the containerised front end (guide Issue 2).'),
+    frontendProcessPattern: z
+      .string()
+      .default('\\bvite\\b')
+      .describe('Regular expression matched against local command lines to find a front-end dev server outside Docker.'),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(3000)
+      .describe('Longest wait for one Engine API call, a log scan included; keep it below `checks.timeoutMs` so the check reports `unknown` itself.'),
+    logTailLines: z
+      .number()
+      .int()
+      .positive()
+      .default(50000)
+      .describe('Most recent log lines one scan asks the engine for (bounds the work on long logs; the window is then reported as truncated).'),
+    logMinEvents: z
+      .number()
+      .int()
+      .positive()
+      .default(3)
+      .describe('Fewest events (tokens generated, handshakes) a log ratio needs before it can raise a finding.'),
+    logEvidenceLines: z.number().int().min(0).max(20).default(5).describe('Matching log lines (redacted) returned as evidence.'),
+    reloadLoopStarts: z
+      .number()
+      .int()
+      .positive()
+      .default(3)
+      .describe('ASGI server start lines within the log window at or above which the server is in a reload loop.'),
+    restartCountWarn: z
+      .number()
+      .int()
+      .positive()
+      .default(5)
+      .describe('RestartCount at or above which a recently started container is in a restart loop.'),
+    recentStartSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(300)
+      .describe('A container started less than this long ago counts as "recently started" for the restart-loop rule.'),
   })
   .prefault({});
 

@@ -32,8 +32,17 @@ const RULES: ReadonlyArray<readonly [RegExp, string | ((m: string, ...g: string[
   [/\b(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/g, (_m, k: string) => `${k}${MASK}`],
   // Credentials inside URLs: redis://:pass@host, https://user:pass@host.
   [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]+)@/gi, (_m, s: string, u: string) => `${s}${u}:${MASK}@`],
+  // Environment-style assignments whose name ends in a secret word: REDIS_AUTH_TOKEN=…, DATABASE_PASSWORD=…,
+  // SECRET_KEY=… (env dumps and settings printed at start-up).
+  [
+    /\b([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*_(?:TOKEN|PASSWORD|PASSWD|PASS|SECRET|SECRET_KEY|API_KEY|KEY|AUTH))=([^&;\s"'#]+)/gi,
+    (m: string, k: string, v: string) => (v === MASK ? m : `${k}=${MASK}`),
+  ],
+  [/\b(SECRET_KEY)\s*=\s*(?!\[REDACTED\])([^&;\s"'#]+)/g, (_m, k: string) => `${k}=${MASK}`],
   // 8-char token prefixes the app logs on a bad token (`Invalid or expired token: AbCd1234...`).
   [/(Invalid or expired (?:connection )?token:\s*)[A-Za-z0-9_-]{1,16}(\.\.\.)?/g, (_m, k: string) => `${k}${MASK}`],
+  // Any other `…token: AbCd1234...` (a truncated token after the word token, e.g. "consumed connection token: …").
+  [/(\btoken:\s*)(?!\[REDACTED\])[A-Za-z0-9_-]{4,16}\.\.\./gi, (_m, k: string) => `${k}${MASK}`],
   // Redis key names that embed a token.
   [/(ws_conn_token:)[A-Za-z0-9_-]{8,}/g, (_m, k: string) => `${k}${MASK}`],
   // Bare 43-char URL-safe tokens (secrets.token_urlsafe(32)) standing alone.
