@@ -8,6 +8,9 @@
  * Remediation ids (executed by the remediation issue): restart-backend (R1), restart-redis (R2),
  * restart-celery (R3), clear-leaked-counters (R4), flush-connection-tokens (R6), stop-frontend (guide Issue 2),
  * and manual ones: fix-ssl-redirect (R8), fix-origins (R10), fix-metrics-path (R12), fix-cache-url.
+ *
+ * A check that could not run (`unknown`, e.g. no Docker socket) is not a cause: the verdict lists it as "could not
+ * run" and its finding carries the reason and the fix, so the bot's own blind spots never mark the stack degraded.
  */
 import type { Finding } from '../checks/types';
 import type { Cause } from './types';
@@ -299,16 +302,5 @@ export const CAUSES: readonly CauseRule[] = [
     nextStep: 'Point the scrape job at `/metricsmetrics`, or mount the exporter at `""` in `config/urls.py`.',
     remediations: ['fix-metrics-path'],
     ref: 'target-system §6, R12, check 15',
-  },
-  {
-    id: 'docker-unreachable',
-    title: 'The bot cannot reach the Docker engine',
-    severity: 'degraded',
-    signals: ['docker-unreachable'],
-    explains: ['containers', 'backend-logs', 'frontend-conflict'],
-    why: (m) => `Container and log checks could not run (${list(m)}).`,
-    nextStep: 'Mount the Docker socket into the bot (`/var/run/docker.sock`) or set `docker.host`.',
-    remediations: [],
-    ref: 'target-system check 12',
   },
 ];

@@ -88,6 +88,12 @@ describe('diagnosis', () => {
     expect(v.rootCause).toMatchObject({ id: 'check:ws-edge', why: 'slow edge', severity: 'degraded' });
   });
 
+  it("the bot's own blind spot (no Docker socket) does not mark the stack degraded", () => {
+    const v = diagnose([...healthy(), f('containers', 'unknown', ['docker-unreachable']), f('backend-logs', 'unknown', ['docker-unreachable'])]);
+    expect(v.overall).toBe('ok');
+    expect(v.headline).toBe('Healthy: all 8 checks pass (could not run: containers, backend-logs)');
+  });
+
   it('everything unknown is unknown, not healthy', () => {
     expect(diagnose([f('redis', 'unknown'), f('metrics', 'unknown')]).overall).toBe('unknown');
   });
