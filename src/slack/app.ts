@@ -1,0 +1,157 @@
+/**
+ * The Slack adapter's entry point for main.ts:
+ *
+ *   const mode = slackMode(config);            // 'socket' | 'http' | 'off'
+ *   if (mode !== 'off') { const slack = await startSlackApp({ config, doctor, logger }); … await slack.stop(); }
+ *
+ * One set of listeners (handlers.ts → bot.ts) behind either Bolt receiver; every outbound call through one
+ * OutboundQueue over a WebClient whose own retries are off.
+ */
+import { App, webApi } from '@slack/bolt';
+import type { StatusReport } from '../diagnosis/types';
+import type { DoctorApi } from '../chat/commands/types';
+import { setHelpPrefix } from '../chat/commands/registry';
+import type { Config } from '../config/schema';
+import type { Logger } from '../telemetry/logger';
+import { SlackBot } from './bot';
+import { registerListeners } from './handlers';
+import { boltLogger, defaultLogger, scrub } from './logging';
+import { OutboundQueue, createTransport, type QueueOptions, type QueueStats } from './outbound-queue';
+import { GuardedHttpReceiver, SlackConfigError, resolveSlack, socketModeReceiver, type SlackMode } from './receivers';
+
+export { slackMode, resolveSlack, SlackConfigError, type SlackMode } from './receivers';
+
+export interface SlackAppOptions {
+  config: Config;
+  /** The core. When it offers `onReport(listener)` (the Doctor does), App Home refreshes after every run. */
+  doctor: DoctorApi & { onReport?: (listener: (r: StatusReport) => void) => () => void };
+  logger?: Logger;
+  /** Where to read SLACK_* variables the config does not carry. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** HTTP mode listen overrides (tests use port 0 on 127.0.0.1). Default: slack.port on all interfaces. */
+  listen?: { port?: number; host?: string };
+  /** Outbound pacing/retry knobs (tests shorten them). */
+  queue?: QueueOptions;
+  /** Called for every HTTP request refused before Bolt (bad/stale/future timestamp, wrong path). */
+  onRefused?: (reason: string) => void;
+}
+
+export interface SlackAppHandle {
+  readonly mode: Exclude<SlackMode, 'off'>;
+  /** HTTP mode: the port actually bound. */
+  readonly port?: number;
+  /** Bot identity from auth.test. */
+  readonly botUserId: string;
+  readonly queue: OutboundQueue;
+  /** Republish App Home for its recent viewers (e.g. after a scheduled run). */
+  refreshHome(): void;
+  /** Wait until handler work and the outbound queue are idle (tests, graceful stops). */
+  idle(timeoutMs?: number): Promise<boolean>;
+  stats(): QueueStats;
+  stop(): Promise<void>;
+}
+
+export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHandle> {
+  const resolved = resolveSlack(opts.config, opts.env ?? process.env);
+  if (resolved.mode === 'off' || !resolved.botToken) throw new SlackConfigError('Slack is off: no bot token with an app token or signing secret is configured.');
+  const mode = resolved.mode;
+  const log = opts.logger ?? defaultLogger();
+  const slackLog = boltLogger(log, 'slack');
+  const clientOptions = {
+    ...(resolved.apiUrl ? { slackApiUrl: resolved.apiUrl.endsWith('/') ? resolved.apiUrl : `${resolved.apiUrl}/` } : {}),
+    // The outbound queue is the single place that retries and honours Retry-After.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10000,
+    logger: slackLog,
+  };
+  const client = new webApi.WebClient(resolved.botToken, clientOptions);
+  const auth = await authTest(client);
+
+  setHelpPrefix(resolved.command);
+  const queue = new OutboundQueue(createTransport(client), {
+    ...opts.queue,
+    onEvent: (e) => {
+      if (e.type === 'failed') log.warn(`Slack ${e.call} failed after ${e.attempts} attempt(s): ${e.error}`);
+      else if (e.type === 'rate_limited') log.info(`Slack rate-limited ${e.call}; waiting ${e.retryAfterMs} ms`);
+      else if (e.type === 'retry') log.info(`Slack ${e.call} failed (${e.error}); retry ${e.attempt} in ${e.delayMs} ms`);
+      opts.queue?.onEvent?.(e);
+    },
+  });
+  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command });
+
+  let httpReceiver: GuardedHttpReceiver | undefined;
+  const receiver =
+    mode === 'http'
+      ? (httpReceiver = new GuardedHttpReceiver({
+          signingSecret: resolved.signingSecret ?? '',
+          port: opts.listen?.port ?? resolved.port,
+          ...(opts.listen?.host ? { host: opts.listen.host } : {}),
+          logger: slackLog,
+          ...(opts.onRefused ? { onRefused: opts.onRefused } : {}),
+        }))
+      : socketModeReceiver({ appToken: resolved.appToken ?? '', ...(resolved.apiUrl ? { apiUrl: clientOptions.slackApiUrl } : {}), logger: slackLog });
+
+  const app = new App({
+    token: resolved.botToken,
+    botId: auth.botId,
+    botUserId: auth.userId,
+    receiver,
+    logger: slackLog,
+    // No conversation store: the bot keeps no per-conversation state in Bolt (one middleware less per request).
+    convoStore: false,
+    clientOptions: { ...clientOptions },
+  });
+  registerListeners(app, bot, resolved.command);
+  app.error(async (err) => {
+    log.error(`Slack listener error: ${scrub(err.message)}`);
+  });
+
+  await app.start();
+  const unsubscribe = opts.doctor.onReport?.(() => bot.home.refreshSoon());
+  log.info(`Slack ${mode === 'http' ? `HTTP receiver on port ${httpReceiver?.port}` : 'Socket Mode connected'} as ${auth.userId}`);
+
+  let stopped = false;
+  return {
+    mode,
+    ...(httpReceiver?.port !== undefined ? { port: httpReceiver.port } : {}),
+    botUserId: auth.userId,
+    queue,
+    refreshHome: () => bot.home.refreshSoon(),
+    async idle(timeoutMs = 30000) {
+      const until = Date.now() + timeoutMs;
+      const worked = await bot.idle(timeoutMs);
+      const drained = await queue.drain(Math.max(0, until - Date.now()));
+      return worked && drained;
+    },
+    stats: () => queue.stats(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      unsubscribe?.();
+      await app.stop().catch((err: Error) => log.warn(`stopping the Slack receiver: ${scrub(err.message)}`));
+      await bot.idle(5000);
+      bot.close();
+      const left = await queue.close(5000);
+      if (left) log.warn(`${left} Slack message(s) not sent at shutdown`);
+    },
+  };
+}
+
+async function authTest(client: InstanceType<typeof webApi.WebClient>): Promise<{ userId: string; botId: string }> {
+  let lastErr: unknown;
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    try {
+      const r = await client.auth.test();
+      if (!r.user_id || !r.bot_id) throw new SlackConfigError('auth.test did not identify a bot user: is SLACK_BOT_TOKEN a bot token (xoxb-)?');
+      return { userId: r.user_id, botId: r.bot_id };
+    } catch (err) {
+      lastErr = err;
+      const code = (err as { data?: { error?: string } }).data?.error;
+      if (err instanceof SlackConfigError) throw err;
+      if (code) throw new SlackConfigError(`Slack refused the bot token (auth.test: ${code}). Check SLACK_BOT_TOKEN.`);
+      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+    }
+  }
+  throw new Error(`Slack is unreachable (auth.test): ${scrub((lastErr as Error)?.message ?? String(lastErr))}`);
+}

@@ -1,0 +1,193 @@
+/**
+ * Transport selection. Socket Mode and HTTP are Bolt receivers behind Bolt's one `Receiver` interface, so the
+ * listeners in handlers.ts never know how a request arrived.
+ *
+ * HTTP mode wraps Bolt's HTTPReceiver in a small server of our own that refuses, before Bolt sees them:
+ * timestamps more than 5 minutes in the future (Bolt only rejects stale ones), oversized bodies, and anything
+ * but the configured endpoint (plus `GET /healthz`). Bolt then verifies the v0 signature and staleness.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HTTPReceiver, SocketModeReceiver, type App, type Receiver } from '@slack/bolt';
+import type { Logger as BoltLogger } from '@slack/bolt';
+import type { Config } from '../config/schema';
+
+export type SlackMode = 'socket' | 'http' | 'off';
+
+export class SlackConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SlackConfigError';
+  }
+}
+
+export interface ResolvedSlack {
+  mode: SlackMode;
+  botToken?: string;
+  appToken?: string;
+  signingSecret?: string;
+  port: number;
+  apiUrl?: string;
+  command: string;
+}
+
+const nonEmpty = (v: string | undefined): string | undefined => (v && v.trim() ? v.trim() : undefined);
+
+/**
+ * Credentials from the config (loadConfig already copies SLACK_* variables in), falling back to `env` so a
+ * hand-built Config works too. Explicit modes with missing credentials are configuration errors; `auto` picks
+ * Socket Mode when an app token is set, HTTP when a signing secret is, and `off` (the console) otherwise.
+ * Error messages name the variable, never its value.
+ */
+export function resolveSlack(config: Config, env: NodeJS.ProcessEnv = process.env): ResolvedSlack {
+  const s = config.slack;
+  const botToken = nonEmpty(s.botToken) ?? nonEmpty(env.SLACK_BOT_TOKEN);
+  const appToken = nonEmpty(s.appToken) ?? nonEmpty(env.SLACK_APP_TOKEN);
+  const signingSecret = nonEmpty(s.signingSecret) ?? nonEmpty(env.SLACK_SIGNING_SECRET);
+  const apiUrl = nonEmpty(s.apiUrl) ?? nonEmpty(env.SLACK_API_URL);
+  const base = {
+    port: s.port,
+    command: s.command.startsWith('/') ? s.command : `/${s.command}`,
+    ...(botToken ? { botToken } : {}),
+    ...(appToken ? { appToken } : {}),
+    ...(signingSecret ? { signingSecret } : {}),
+    ...(apiUrl ? { apiUrl } : {}),
+  };
+  if (botToken && !botToken.startsWith('xoxb-')) throw new SlackConfigError('SLACK_BOT_TOKEN (slack.botToken) must be a bot token starting with xoxb-.');
+  if (appToken && !appToken.startsWith('xapp-')) throw new SlackConfigError('SLACK_APP_TOKEN (slack.appToken) must be an app-level token starting with xapp-.');
+  let mode: SlackMode;
+  switch (s.mode) {
+    case 'off':
+      mode = 'off';
+      break;
+    case 'socket':
+      if (!botToken || !appToken) throw new SlackConfigError('slack.mode is "socket": set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (app-level token with connections:write).');
+      mode = 'socket';
+      break;
+    case 'http':
+      if (!botToken || !signingSecret) throw new SlackConfigError('slack.mode is "http": set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.');
+      mode = 'http';
+      break;
+    default:
+      mode = botToken && appToken ? 'socket' : botToken && signingSecret ? 'http' : 'off';
+  }
+  return { mode, ...base };
+}
+
+/** Which transport the bot will use: `socket`, `http`, or `off` (main.ts then starts the console). */
+export function slackMode(config: Config, env: NodeJS.ProcessEnv = process.env): SlackMode {
+  return resolveSlack(config, env).mode;
+}
+
+export const EVENTS_PATH = '/slack/events';
+export const HEALTH_PATH = '/healthz';
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_SKEW_SECONDS = 5 * 60;
+
+export interface GuardedHttpReceiverOptions {
+  signingSecret: string;
+  port: number;
+  host?: string;
+  logger: BoltLogger;
+  /** Called for every request refused before Bolt (for tests and metrics). */
+  onRefused?: (reason: string) => void;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** Bolt's HTTPReceiver behind a guard that also refuses future timestamps. */
+export class GuardedHttpReceiver implements Receiver {
+  private readonly inner: HTTPReceiver;
+  private server: http.Server | undefined;
+
+  constructor(private readonly opts: GuardedHttpReceiverOptions) {
+    this.inner = new HTTPReceiver({
+      signingSecret: opts.signingSecret,
+      endpoints: EVENTS_PATH,
+      logger: opts.logger,
+      // Ack first, work after: the HTTP response goes out as soon as a listener calls ack().
+      processBeforeResponse: false,
+    });
+  }
+
+  init(app: App): void {
+    this.inner.init(app);
+  }
+
+  /** The bound port (useful with port 0). */
+  get port(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? (a as AddressInfo).port : undefined;
+  }
+
+  async start(): Promise<http.Server> {
+    if (this.server) throw new Error('receiver already started');
+    const server = http.createServer((req, res) => this.handle(req, res));
+    server.keepAliveTimeout = 65000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host ?? '0.0.0.0', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  }
+
+  private refuse(res: http.ServerResponse, status: number, reason: string): void {
+    this.opts.onRefused?.(reason);
+    this.opts.logger.warn(`refused a Slack request: ${reason}`);
+    res.writeHead(status);
+    res.end();
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === HEALTH_PATH) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    if (path !== EVENTS_PATH) return this.refuse(res, 404, `unknown path ${path}`);
+    if (req.method !== 'POST') return this.refuse(res, 405, `method ${req.method ?? '?'}`);
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > MAX_BODY_BYTES) return this.refuse(res, 413, 'body too large');
+    const tsHeader = req.headers['x-slack-request-timestamp'];
+    if (tsHeader !== undefined) {
+      const ts = Number(Array.isArray(tsHeader) ? tsHeader[0] : tsHeader);
+      const nowSec = Math.floor((this.opts.now?.() ?? Date.now()) / 1000);
+      if (!Number.isFinite(ts)) return this.refuse(res, 401, 'timestamp is not a number');
+      if (ts > nowSec + MAX_SKEW_SECONDS) return this.refuse(res, 401, 'timestamp more than 5 minutes in the future');
+      if (ts < nowSec - MAX_SKEW_SECONDS) return this.refuse(res, 401, 'timestamp more than 5 minutes old');
+    }
+    try {
+      this.inner.requestListener(req, res);
+    } catch (err) {
+      this.opts.logger.error(`HTTP receiver error: ${(err as Error).message}`);
+      if (!res.headersSent) {
+        res.writeHead(500);
+        res.end();
+      }
+    }
+  }
+}
+
+export function socketModeReceiver(opts: { appToken: string; apiUrl?: string; logger: BoltLogger }): SocketModeReceiver {
+  return new SocketModeReceiver({
+    appToken: opts.appToken,
+    logger: opts.logger,
+    // apps.connections.open goes to the same API base as everything else (the local stand-in in tests).
+    installerOptions: { clientOptions: { ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}), retryConfig: { retries: 5, factor: 1.6 } } },
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * Block Kit validation as Slack applies it (shared/slack-limits.md), used by the Slack stand-in on every
+ * message, ephemeral response, ack body and view the bot sends. Errors carry Slack's error code
+ * (`invalid_blocks`, `msg_too_long`, `no_text`, `invalid_arguments` for views) and messages in Slack's
+ * `[ERROR] … [json-pointer:/blocks/3/text]` style.
+ *
+ * Stricter than Slack in one place, on purpose: a message with blocks but no `text` fallback is refused
+ * (`no_text`); Slack only warns, but notifications and screen readers then show nothing useful.
+ */
+
+export interface Problem {
+  error: string;
+  messages: string[];
+}
+
+/** The action_id shape ws-doctor promises: `wsd:<kind>:<n>` (kind may contain `:`). */
+export const ACTION_ID_SHAPE = /^wsd:[a-z][a-z0-9_-]*(?::[A-Za-z0-9_.-]+)*:\d+$/;
+
+const L = {
+  messageBlocks: 50,
+  viewBlocks: 100,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  actionsElements: 25,
+  contextElements: 10,
+  contextText: 3000,
+  headerText: 150,
+  buttonText: 75,
+  actionId: 255,
+  buttonValue: 2000,
+  buttonUrl: 3000,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
+  blockId: 255,
+  messageText: 40000,
+  privateMetadata: 3000,
+  callbackId: 255,
+  viewTitle: 24,
+} as const;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Slack counts characters; JS length counts UTF-16 units, which is never less. Count code points. */
+const len = (s: string): number => [...s].length;
+
+class Collector {
+  readonly messages: string[] = [];
+  err(path: string, msg: string): void {
+    this.messages.push(`[ERROR] ${msg} [json-pointer:${path}]`);
+  }
+}
+
+function onlyKeys(c: Collector, path: string, o: Obj, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) c.err(`${path}/${k}`, `unknown field "${k}"`);
+}
+
+function textObject(c: Collector, path: string, v: unknown, max: number, kind: 'any' | 'plain_text' = 'any'): void {
+  if (!isObj(v)) return c.err(path, 'must be a text object');
+  onlyKeys(c, path, v, ['type', 'text', 'emoji', 'verbatim']);
+  if (v.type !== 'plain_text' && v.type !== 'mrkdwn') return c.err(`${path}/type`, 'must be plain_text or mrkdwn');
+  if (kind === 'plain_text' && v.type !== 'plain_text') c.err(`${path}/type`, 'must be plain_text');
+  if (v.type === 'mrkdwn' && 'emoji' in v) c.err(`${path}/emoji`, 'emoji is only valid for plain_text');
+  if (typeof v.text !== 'string') return c.err(`${path}/text`, 'must be a string');
+  if (len(v.text) < 1) c.err(`${path}/text`, 'must be more than 0 characters');
+  if (len(v.text) > max) c.err(`${path}/text`, `must be less than ${max + 1} characters`);
+}
+
+function confirmObject(c: Collector, path: string, v: unknown): void {
+  if (!isObj(v)) return c.err(path, 'must be a confirmation object');
+  onlyKeys(c, path, v, ['title', 'text', 'confirm', 'deny', 'style']);
+  textObject(c, `${path}/title`, v.title, L.confirmTitle, 'plain_text');
+  textObject(c, `${path}/text`, v.text, L.confirmText);
+  textObject(c, `${path}/confirm`, v.confirm, L.confirmButton, 'plain_text');
+  textObject(c, `${path}/deny`, v.deny, L.confirmButton, 'plain_text');
+  if (v.style !== undefined && v.style !== 'primary' && v.style !== 'danger') c.err(`${path}/style`, 'must be primary or danger');
+}
+
+function element(c: Collector, path: string, v: unknown, actionIds: Set<string>): void {
+  if (!isObj(v)) return c.err(path, 'must be an element object');
+  if (v.type !== 'button') return c.err(`${path}/type`, `element type "${String(v.type)}" is not used by ws-doctor`);
+  onlyKeys(c, path, v, ['type', 'text', 'action_id', 'value', 'url', 'style', 'confirm', 'accessibility_label']);
+  textObject(c, `${path}/text`, v.text, L.buttonText, 'plain_text');
+  if (typeof v.action_id !== 'string' || !v.action_id) c.err(`${path}/action_id`, 'required');
+  else {
+    if (len(v.action_id) > L.actionId) c.err(`${path}/action_id`, `must be less than ${L.actionId + 1} characters`);
+    if (!ACTION_ID_SHAPE.test(v.action_id)) c.err(`${path}/action_id`, `unknown action_id shape "${v.action_id}" (expected wsd:<kind>:<n>)`);
+    if (actionIds.has(v.action_id)) c.err(`${path}/action_id`, `duplicate action_id "${v.action_id}"`);
+    actionIds.add(v.action_id);
+  }
+  if (v.value !== undefined && (typeof v.value !== 'string' || len(v.value) > L.buttonValue)) c.err(`${path}/value`, `must be a string of at most ${L.buttonValue} characters`);
+  if (v.url !== undefined && (typeof v.url !== 'string' || len(v.url) > L.buttonUrl)) c.err(`${path}/url`, `must be a string of at most ${L.buttonUrl} characters`);
+  if (v.style !== undefined && v.style !== 'primary' && v.style !== 'danger') c.err(`${path}/style`, 'must be primary or danger');
+  if (v.confirm !== undefined) confirmObject(c, `${path}/confirm`, v.confirm);
+}
+
+function block(c: Collector, path: string, b: unknown, blockIds: Set<string>, actionIds: Set<string>): void {
+  if (!isObj(b)) return c.err(path, 'must be a block object');
+  if (b.block_id !== undefined) {
+    if (typeof b.block_id !== 'string' || !b.block_id) c.err(`${path}/block_id`, 'must be a non-empty string');
+    else {
+      if (len(b.block_id) > L.blockId) c.err(`${path}/block_id`, `must be less than ${L.blockId + 1} characters`);
+      if (blockIds.has(b.block_id)) c.err(`${path}/block_id`, `duplicate block_id "${b.block_id}"`);
+      blockIds.add(b.block_id);
+    }
+  }
+  switch (b.type) {
+    case 'section': {
+      onlyKeys(c, path, b, ['type', 'block_id', 'text', 'fields', 'accessory']);
+      if (b.text === undefined && b.fields === undefined) c.err(path, 'must provide text or fields');
+      if (b.text !== undefined) textObject(c, `${path}/text`, b.text, L.sectionText);
+      if (b.fields !== undefined) {
+        if (!Array.isArray(b.fields) || b.fields.length < 1) c.err(`${path}/fields`, 'must be a non-empty array');
+        else {
+          if (b.fields.length > L.fields) c.err(`${path}/fields`, `must be less than ${L.fields + 1} items`);
+          b.fields.forEach((f, i) => textObject(c, `${path}/fields/${i}`, f, L.fieldText));
+        }
+      }
+      if (b.accessory !== undefined) element(c, `${path}/accessory`, b.accessory, actionIds);
+      return;
+    }
+    case 'header':
+      onlyKeys(c, path, b, ['type', 'block_id', 'text']);
+      return textObject(c, `${path}/text`, b.text, L.headerText, 'plain_text');
+    case 'context': {
+      onlyKeys(c, path, b, ['type', 'block_id', 'elements']);
+      if (!Array.isArray(b.elements) || b.elements.length < 1) return c.err(`${path}/elements`, 'must be a non-empty array');
+      if (b.elements.length > L.contextElements) c.err(`${path}/elements`, `must be less than ${L.contextElements + 1} items`);
+      b.elements.forEach((e, i) => textObject(c, `${path}/elements/${i}`, e, L.contextText));
+      return;
+    }
+    case 'actions': {
+      onlyKeys(c, path, b, ['type', 'block_id', 'elements']);
+      if (!Array.isArray(b.elements) || b.elements.length < 1) return c.err(`${path}/elements`, 'must be a non-empty array');
+      if (b.elements.length > L.actionsElements) c.err(`${path}/elements`, `must be less than ${L.actionsElements + 1} items`);
+      b.elements.forEach((e, i) => element(c, `${path}/elements/${i}`, e, actionIds));
+      return;
+    }
+    case 'divider':
+      return onlyKeys(c, path, b, ['type', 'block_id']);
+    default:
+      return c.err(`${path}/type`, `unsupported block type "${String(b.type)}"`);
+  }
+}
+
+function blocksProblems(c: Collector, blocks: unknown, max: number, path = '/blocks'): void {
+  if (!Array.isArray(blocks)) return c.err(path, 'must be an array');
+  if (blocks.length > max) c.err(path, `must be less than ${max + 1} items`);
+  const blockIds = new Set<string>();
+  const actionIds = new Set<string>();
+  blocks.forEach((b, i) => block(c, `${path}/${i}`, b, blockIds, actionIds));
+}
+
+/** Parse `blocks` that arrived form-encoded (a JSON string) or as JSON. */
+export function parseMaybeJson(v: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (typeof v !== 'string') return { ok: true, value: v };
+  try {
+    return { ok: true, value: JSON.parse(v) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** A chat.postMessage / chat.update / response_url / ack body. */
+export function validateMessage(args: Obj): Problem | undefined {
+  const text = args.text;
+  const parsed = parseMaybeJson(args.blocks);
+  if (!parsed.ok) return { error: 'invalid_blocks_format', messages: ['[ERROR] blocks is not valid JSON [json-pointer:/blocks]'] };
+  const blocks = parsed.value;
+  if (text !== undefined && typeof text !== 'string') return { error: 'invalid_arguments', messages: ['[ERROR] text must be a string [json-pointer:/text]'] };
+  if (typeof text === 'string' && len(text) > L.messageText) return { error: 'msg_too_long', messages: [`[ERROR] text is ${len(text)} characters [json-pointer:/text]`] };
+  const hasBlocks = Array.isArray(blocks) && blocks.length > 0;
+  if (!text || !String(text).trim()) {
+    return { error: 'no_text', messages: [hasBlocks ? '[ERROR] a text fallback is required with blocks (stand-in rule) [json-pointer:/text]' : '[ERROR] no text or blocks'] };
+  }
+  if (blocks === undefined) return undefined;
+  const c = new Collector();
+  blocksProblems(c, blocks, L.messageBlocks);
+  return c.messages.length ? { error: 'invalid_blocks', messages: c.messages } : undefined;
+}
+
+/** A views.open / views.update / views.publish `view`. */
+export function validateView(raw: unknown, expected: 'modal' | 'home'): Problem | undefined {
+  const parsed = parseMaybeJson(raw);
+  if (!parsed.ok || !isObj(parsed.value)) return { error: 'invalid_arguments', messages: ['[ERROR] view must be a JSON object [json-pointer:/view]'] };
+  const v = parsed.value;
+  const c = new Collector();
+  if (v.type !== expected) c.err('/view/type', `must be ${expected}`);
+  onlyKeys(c, '/view', v, ['type', 'title', 'close', 'submit', 'blocks', 'private_metadata', 'callback_id', 'external_id', 'clear_on_close', 'notify_on_close']);
+  if (expected === 'modal') {
+    textObject(c, '/view/title', v.title, L.viewTitle, 'plain_text');
+    if (v.close !== undefined) textObject(c, '/view/close', v.close, L.viewTitle, 'plain_text');
+    if (v.submit !== undefined) textObject(c, '/view/submit', v.submit, L.viewTitle, 'plain_text');
+  }
+  if (v.private_metadata !== undefined && (typeof v.private_metadata !== 'string' || len(v.private_metadata) > L.privateMetadata)) {
+    c.err('/view/private_metadata', `must be a string of at most ${L.privateMetadata} characters`);
+  }
+  if (v.callback_id !== undefined && (typeof v.callback_id !== 'string' || len(v.callback_id) > L.callbackId)) {
+    c.err('/view/callback_id', `must be a string of at most ${L.callbackId} characters`);
+  }
+  blocksProblems(c, v.blocks, L.viewBlocks, '/view/blocks');
+  return c.messages.length ? { error: 'invalid_arguments', messages: c.messages } : undefined;
+}
