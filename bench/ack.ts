@@ -22,65 +22,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
-import readline from 'node:readline';
-import { loadConfig } from '../src/config/load';
-import { environmentSchema, type Config } from '../src/config/schema';
-import { DEMO_SERVICE_ACCOUNT } from '../src/demo/users';
+import type { Config } from '../src/config/schema';
 import { Doctor } from '../src/doctor';
 import { startSlackApp } from '../src/slack/app';
 import { createLogger } from '../src/telemetry/logger';
 import { REPO_ROOT, startSlackStandIn, waitFor, type SlackStandIn } from '../test/peers/slack-api';
 import { postRaw, postSlashCommand } from '../test/peers/slack-drivers';
 import type { Transport } from '../test/peers/slack-harness';
+import { benchConfig, firstLine, startStackProcess, stopChild, type Stack } from './stack';
 import { median, percentile, type BenchResult } from './types';
 
 const CONCURRENT = 50;
 const ROUNDS = 8;
 const TARGET_P99_MS = 50;
-
-interface Stack {
-  url: string;
-  redisUrl: string;
-  stop(): Promise<void>;
-}
-
-/** Reads the first stdout line of a child (its JSON hello); kills it if that never comes. */
-async function firstLine(child: ChildProcess, what: string): Promise<string> {
-  return await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${what} exited (${code})`)));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-async function startStackProcess(): Promise<Stack> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'stack-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const info = JSON.parse(await firstLine(child, 'demo stack process')) as { url: string; redisUrl: string };
-    return { ...info, stop: () => stopChild(child) };
-  } catch (err) {
-    await stopChild(child);
-    throw err;
-  }
-}
-
-function benchConfig(stack: Pick<Stack, 'url' | 'redisUrl'>): Config {
-  const base = loadConfig({ env: {} });
-  const env = environmentSchema.parse({
-    backend: { url: stack.url, serviceAccount: { email: DEMO_SERVICE_ACCOUNT.email, password: DEMO_SERVICE_ACCOUNT.password } },
-    redis: { url: stack.redisUrl },
-    prometheus: { enabled: false },
-    docker: { enabled: false },
-  });
-  return { ...base, defaultEnv: 'bench', environments: { bench: env } };
-}
 
 /** Slack's side of the bench: the stand-in plus the load generator, in this process; the bot in its own. */
 interface Side {

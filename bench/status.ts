@@ -2,56 +2,22 @@
  * `status` against the demo stack vs. the guide's diagnostics as a shell script in sequence on the same stack,
  * in one run. Target (issue 2): median ≤ 150 ms and ≤ 0.25× the script.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { loadConfig } from '../src/config/load';
-import { environmentSchema } from '../src/config/schema';
 import { DEMO_SERVICE_ACCOUNT } from '../src/demo/users';
 import { Doctor } from '../src/doctor';
+import { benchConfig, startStackProcess } from './stack';
 import { median, type BenchResult } from './types';
 
 const RUNS = 30;
-
-interface Stack {
-  url: string;
-  wsUrl: string;
-  redisUrl: string;
-  stop(): Promise<void>;
-}
-
-async function startStackProcess(): Promise<Stack> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, 'stack-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = readline.createInterface({ input: child.stdout! });
-    rl.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`demo stack process exited (${code})`)));
-  });
-  const info = JSON.parse(line) as { url: string; wsUrl: string; redisUrl: string };
-  return {
-    ...info,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 export async function benchStatus(): Promise<BenchResult> {
   const stack = await startStackProcess();
   const jarDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsd-bench-'));
   const jar = path.join(jarDir, 'cookies');
-  const base = loadConfig({ env: {} });
-  const env = environmentSchema.parse({
-    backend: { url: stack.url, serviceAccount: { email: DEMO_SERVICE_ACCOUNT.email, password: DEMO_SERVICE_ACCOUNT.password } },
-    redis: { url: stack.redisUrl },
-    prometheus: { enabled: false },
-    docker: { enabled: false },
-  });
-  const doctor = Doctor.create({ ...base, defaultEnv: 'bench', environments: { bench: env } }, { stateDir: null });
+  const doctor = Doctor.create(benchConfig(stack), { stateDir: null });
   try {
     // The script's person is logged in already (browser cookie); so is the bot after its first run.
     const login = spawnSync(
