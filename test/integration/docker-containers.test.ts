@@ -7,9 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { runChecks, withDependencies } from '../../src/checks/runner';
 import { allChecks } from '../../src/checks/registry';
-
-/** The checks that read the Docker Engine API. */
-const dockerChecks = allChecks.filter((c) => ['containers', 'container-restarts', 'backend-logs', 'frontend-conflict'].includes(c.name));
 import { dockerCheckTimeout } from '../../src/checks/containers-common';
 import type { Finding } from '../../src/checks/types';
 import { environmentSchema, type EnvConfig } from '../../src/config/schema';
@@ -19,6 +16,9 @@ import { DockerTarget } from '../../src/targets/docker';
 import type { Targets } from '../../src/targets/targets';
 import { freePort } from '../../src/util/net';
 import { startPodman, type PodmanPeer } from '../peers/podman';
+
+/** The checks that read the Docker Engine API. */
+const dockerChecks = allChecks.filter((c) => ['containers', 'container-restarts', 'backend-logs', 'frontend-conflict'].includes(c.name));
 
 jest.setTimeout(120000);
 

@@ -5,9 +5,10 @@
  */
 import { runChecks, withDependencies } from '../../src/checks/runner';
 import { allChecks } from '../../src/checks/registry';
-
-/** The checks that read the Docker Engine API. */
-const dockerChecks = allChecks.filter((c) => ['containers', 'container-restarts', 'backend-logs', 'frontend-conflict'].includes(c.name));
+import { dispatch } from '../../src/chat/dispatch';
+import { parseConfig } from '../../src/config/load';
+import { renderText } from '../../src/console/render';
+import { Doctor } from '../../src/doctor';
 import type { Finding } from '../../src/checks/types';
 import { environmentSchema, type EnvConfig } from '../../src/config/schema';
 import { fetchLogs } from '../../src/logs/logs-command';
@@ -18,6 +19,9 @@ import type { Targets } from '../../src/targets/targets';
 import { startPodman, type PodmanPeer } from '../peers/podman';
 
 jest.setTimeout(120000);
+
+/** The checks that read the Docker Engine API. */
+const dockerChecks = allChecks.filter((c) => ['containers', 'container-restarts', 'backend-logs', 'frontend-conflict'].includes(c.name));
 
 let peer: PodmanPeer;
 let target: DockerTarget;
@@ -204,6 +208,27 @@ describe('fetchLogs (the `logs` command core)', () => {
     const all = await fetchLogs(target, { service: 'web', tail: 1000, sinceSeconds: 3600 });
     expect(all.truncated).toBe(false);
     expect(all.lines.length).toBe(123);
+  });
+
+  test('`/ws logs` end to end: dispatch → Doctor → engine, redacted and tail-limited; bad input explained', async () => {
+    const config = parseConfig({ defaultEnv: 'dev', environments: { dev: { docker: { socketPath: peer.socketPath, project: P } } } });
+    const doctor = Doctor.create(config, { stateDir: null });
+    try {
+      const plan = dispatch('logs web --since 10m --grep WS_TOKEN --tail 3', { doctor, surface: 'console', prefix: '/ws' });
+      expect(plan.kind).toBe('run');
+      const msg = plan.kind === 'run' ? await plan.run() : plan.message;
+      const text = renderText(msg, { color: false });
+      expect(text).toContain(`Logs of web (${P}-web-1)`);
+      expect(text.match(/\[WS_TOKEN\] Generated connection token/g)).toHaveLength(3);
+      expect(text).toContain('Showing the last 3 lines');
+      const leaky = await (dispatch('logs --grep connection_token', { doctor, surface: 'console', prefix: '/ws' }) as { run(): Promise<unknown> }).run();
+      expect(JSON.stringify(leaky)).toContain('connection_token=[REDACTED]');
+      expect(JSON.stringify(leaky)).not.toContain(TOKEN);
+      const bad = dispatch('logs web --since soon', { doctor, surface: 'console', prefix: '/ws' });
+      expect(bad.kind === 'immediate' && renderText(bad.message, { color: false })).toMatch(/--since needs a duration like 30s, 10m or 2h/);
+    } finally {
+      await doctor.close();
+    }
   });
 
   test('unknown service → a DockerUnavailableError with a fix', async () => {
