@@ -237,6 +237,7 @@ export const slackSchema = z
     signingSecret: z.string().optional().describe('HTTP mode signing secret. Prefer env `SLACK_SIGNING_SECRET`.'),
     appToken: z.string().optional().describe('Socket Mode app-level token `xapp-…`. Prefer env `SLACK_APP_TOKEN`.'),
     port: z.number().int().positive().default(3000).describe('HTTP mode listen port.'),
+    host: z.string().default('0.0.0.0').describe('HTTP mode listen address (`127.0.0.1` behind a local TLS proxy).'),
     apiUrl: z.string().optional().describe('Web API base URL override (tests point this at the local stand-in).'),
     command: z.string().default('/ws').describe('Slash command name.'),
   })

@@ -28,7 +28,7 @@ export interface SlackAppOptions {
   logger?: Logger;
   /** Where to read SLACK_* variables the config does not carry. Default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** HTTP mode listen overrides (tests use port 0 on 127.0.0.1). Default: slack.port on all interfaces. */
+  /** HTTP mode listen overrides (tests use port 0 on 127.0.0.1). Default: `slack.port` on `slack.host`. */
   listen?: { port?: number; host?: string };
   /** Outbound pacing/retry knobs (tests shorten them). */
   queue?: QueueOptions;
@@ -86,7 +86,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       ? (httpReceiver = new GuardedHttpReceiver({
           signingSecret: resolved.signingSecret ?? '',
           port: opts.listen?.port ?? resolved.port,
-          ...(opts.listen?.host ? { host: opts.listen.host } : {}),
+          host: opts.listen?.host ?? opts.config.slack.host,
           logger: slackLog,
           ...(opts.onRefused ? { onRefused: opts.onRefused } : {}),
         }))
