@@ -6,6 +6,7 @@
  */
 import { elapsed } from '../targets/http';
 import { errText, hostOf, redisCall } from './probe-helpers';
+import { redisFailureCause } from '../targets/redis';
 import type { Check, CheckOutcome, Evidence, Status } from './types';
 
 /** `INFO` text → field map. */
@@ -20,7 +21,7 @@ export function parseInfo(text: string): Record<string, string> {
 
 /** A Redis failure as a finding: auth problems are named, everything else is `redis-down`. */
 export function redisUnreachable(url: string, err: unknown, status: Status = 'fail'): CheckOutcome {
-  const text = errText(err);
+  const text = errText(redisFailureCause(url, err));
   const auth = /NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text);
   return {
     status,

@@ -3,6 +3,7 @@
  * listed in another's `after` runs first and hands over its artifacts (the connection token). The run returns
  * by the deadline whatever the checks do: a hung check is reported as timed out, never waited for.
  */
+import { setMaxListeners } from 'node:events';
 import type { EnvConfig } from '../config/schema';
 import type { Targets } from '../targets/targets';
 import { redact, redactDeep } from '../telemetry/redact';
@@ -45,6 +46,8 @@ export async function runChecks(opts: RunOptions): Promise<RunResult> {
   const deadlineMs = opts.deadlineMs ?? opts.env.checks.deadlineMs;
   const deadlineAt = started + deadlineMs;
   const runAbort = new AbortController();
+  // Every check listens on the run's signal; a registry of 15+ checks is not a leak.
+  setMaxListeners(0, runAbort.signal);
   const results = new Map<string, Promise<CheckResultWithArtifacts>>();
   const timedOut: string[] = [];
   const names = new Set(opts.checks.map((c) => c.name));

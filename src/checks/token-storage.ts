@@ -7,6 +7,7 @@
  * Runs between issuance and the handshake (which consumes the token) — chat-handshake lists it in `after`.
  */
 import { errText, hostOf, redisCall } from './probe-helpers';
+import { redisFailureCause } from '../targets/redis';
 import type { Check, CheckOutcome } from './types';
 
 export function tokenKey(prefix: string, token: string): string {
@@ -37,8 +38,8 @@ export const tokenStorage: Check = {
       // The backend just stored the token, so its Redis works: if the bot cannot reach Redis, say so.
       return {
         status: 'fail',
-        summary: `bot cannot reach Redis at ${hostOf(url)} (${errText(err)}); the backend did issue a token, so its own Redis works — check redis.url/port mapping`,
-        evidence: { tokenIssued: true, botReachesRedis: false, error: errText(err, 40) },
+        summary: `bot cannot reach Redis at ${hostOf(url)} (${errText(redisFailureCause(url, err))}); the backend did issue a token, so its own Redis works — check redis.url/port mapping`,
+        evidence: { tokenIssued: true, botReachesRedis: false, error: errText(redisFailureCause(url, err), 40) },
         signals: ['redis-down'],
         artifacts,
       };

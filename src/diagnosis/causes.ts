@@ -47,6 +47,21 @@ const stackHurt = (f: FindingIndex): boolean =>
 
 export const CAUSES: readonly CauseRule[] = [
   {
+    id: 'stack-not-running',
+    title: 'Nothing of the stack answers (not running, or the bot points elsewhere)',
+    severity: 'down',
+    signals: ['backend-down', 'web-container-down'],
+    // Refused by the backend *and* by Redis: the usual picture of a stack that is not up, or a wrong config.
+    when: (f) =>
+      f.withSignal('backend-down').some((x) => !x.signals?.includes('timeout')) && f.hasSignal('redis-down') && !f.hasSignal('token-endpoint-500'),
+    explains: [...new Set([...HTTP_AND_WS, ...REDIS_DEPENDENT])],
+    why: (m, f) =>
+      `Neither the backend nor Redis accepts connections (${list([...m.slice(0, 2), ...f.withSignal('redis-down').slice(0, 1)])}).`,
+    nextStep: 'Start the stack (`make up`, or `docker compose up -d`) and check `/ws check containers`; if it runs, point the bot at it (`backend.url`, `redis.url`; see `ws-doctor config explain`).',
+    remediations: [],
+    ref: 'guide Quick Diagnostics 1 / target-system §7',
+  },
+  {
     id: 'backend-down',
     title: 'The backend (web) is not answering',
     severity: 'down',
@@ -240,7 +255,8 @@ export const CAUSES: readonly CauseRule[] = [
     title: 'The bot cannot reach Redis (the stack can)',
     severity: 'degraded',
     signals: ['redis-down', 'redis-auth'],
-    when: (f) => !stackHurt(f),
+    // Only a token the backend just stored in Redis proves the stack's Redis works.
+    when: (f) => !stackHurt(f) && f.get('token-issuance')?.status === 'ok',
     explains: ['redis', 'celery-queue', 'ws-counters', 'token-storage'],
     why: (m) =>
       `Redis does not answer the bot (${list(m)}) but tokens are issued and handshakes work, so the stack's Redis is fine. Local compose publishes no Redis port.`,

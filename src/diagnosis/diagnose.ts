@@ -94,5 +94,7 @@ function headline(overall: Overall, root: Cause | undefined, findings: readonly 
   const effects = Object.entries(explainedBy)
     .filter(([check, id]) => id === root.id && !root.id.endsWith(check))
     .map(([check]) => check);
-  return `${OVERALL_WORD[overall]}: ${root.title}${effects.length > 1 ? ` — explains ${effects.join(', ')}` : ''}`;
+  // Keep the one-liner one line: name a few effects, count the rest.
+  const shown = effects.length > 5 ? `${effects.slice(0, 4).join(', ')} and ${effects.length - 4} more` : effects.join(', ');
+  return `${OVERALL_WORD[overall]}: ${root.title}${effects.length > 1 ? ` — explains ${shown}` : ''}`;
 }

@@ -4,6 +4,20 @@
  */
 import Redis from 'ioredis';
 
+/**
+ * With `maxRetriesPerRequest: 0` a command sent while the connection fails rejects with ioredis' generic
+ * "Reached the max retries per request limit"; the useful cause (ECONNREFUSED, ENOTFOUND, WRONGPASS) arrives
+ * on the client's 'error' event just before. Remember it per server URL so findings can name it.
+ */
+const lastConnectionError = new Map<string, { err: Error; at: number }>();
+
+/** The real cause behind a Redis command failure, when ioredis only reported its retry limit. */
+export function redisFailureCause(url: string, err: unknown): unknown {
+  if (!(err instanceof Error) || err.name !== 'MaxRetriesPerRequestError') return err;
+  const last = lastConnectionError.get(url);
+  return last && Date.now() - last.at < 30_000 ? last.err : err;
+}
+
 export interface RedisTargetOptions {
   url: string;
   password?: string;
@@ -29,8 +43,9 @@ export class RedisTarget {
         retryStrategy: (times) => Math.min(times * 200, 2000),
         enableReadyCheck: false,
       });
-      // Errors surface through the command promises; an unhandled 'error' event would crash the bot.
-      c.on('error', () => undefined);
+      // Errors surface through the command promises (an unhandled 'error' event would crash the bot); the
+      // last one is kept to explain them.
+      c.on('error', (err: Error) => lastConnectionError.set(this.opts.url, { err, at: Date.now() }));
       this.clients.set(db, c);
     }
     return c;

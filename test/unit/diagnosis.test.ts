@@ -48,6 +48,21 @@ describe('diagnosis', () => {
     expect(v.overall).toBe('degraded');
   });
 
+  it('backend and Redis both refusing is "stack not running", not two separate problems', () => {
+    const v = diagnose(
+      replace(
+        healthy(),
+        f('http-liveness', 'fail', ['backend-down']),
+        f('db-health', 'fail', ['backend-down']),
+        f('redis', 'fail', ['redis-down']),
+        f('token-issuance', 'unknown', ['no-probe-credentials']),
+      ),
+    );
+    expect(v.rootCause?.id).toBe('stack-not-running');
+    expect(v.otherCauses).toEqual([]);
+    expect(v.rootCause?.nextStep).toMatch(/make up/);
+  });
+
   it('a 301 to the same URL is the SSL-redirect incident and explains the token failure', () => {
     const v = diagnose(
       replace(healthy(), f('db-health', 'fail', ['ssl-redirect']), f('token-issuance', 'fail', ['ssl-redirect']), f('chat-handshake', 'fail', [])),
