@@ -37,7 +37,12 @@ const HTTP_AND_WS = ['http-liveness', 'db-health', 'ws-edge', 'token-issuance', 
 const TOKEN_PATH = ['token-issuance', 'token-storage', 'chat-handshake'];
 const REDIS_DEPENDENT = ['redis', 'celery-queue', 'ws-counters', ...TOKEN_PATH, 'db-health', 'backend-logs'];
 
-const list = (fs: Finding[]): string => fs.map((f) => `${f.check} (${f.summary})`).join('; ');
+/** "a, b: same summary; c: other summary" — findings that say the same thing are named together. */
+const list = (fs: Finding[]): string => {
+  const bySummary = new Map<string, string[]>();
+  for (const f of fs) bySummary.set(f.summary, [...(bySummary.get(f.summary) ?? []), f.check]);
+  return [...bySummary].map(([summary, checks]) => `${checks.join(', ')}: ${summary}`).join('; ');
+};
 
 /** Whether the stack itself (not just the bot's view of Redis) shows the damage. */
 const stackHurt = (f: FindingIndex): boolean =>
