@@ -54,14 +54,3 @@ export function djangoCookie(name: string, value: string, opts: { maxAge: number
   return parts.join('; ');
 }
 
-/** Reason phrases Django's `log_response` uses in `<Reason>: <path>` lines. */
-export const REASON_PHRASES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};

@@ -9,9 +9,9 @@
  * token request is still a 401 — as observed on the running code.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { AuthService, DatabaseUnavailableError } from './auth';
-import { djangoCookie, notFoundPage, REASON_PHRASES, serverErrorPage } from './django-pages';
+import { djangoCookie, notFoundPage, serverErrorPage } from './django-pages';
 import type { FaultSwitches } from './faults';
 import { ACCESS_LIFETIME_S, REFRESH_LIFETIME_S } from './jwt';
 import type { DemoLogger } from './logs';
@@ -365,7 +365,8 @@ export class DjangoHttpApp {
     res.writeHead(status, headers);
     res.end(ctx.method === 'HEAD' ? undefined : buf);
     if (status >= 400 && !alreadyLogged && ctx.view !== 'health_check') {
-      const reason = REASON_PHRASES[status] ?? 'Error';
+      // Django's `log_response` uses the standard reason phrases, which Node ships too.
+      const reason = http.STATUS_CODES[status] ?? 'Error';
       this.deps.log.app(status >= 500 ? 'ERROR' : 'WARNING', `${reason}: ${ctx.path}`);
     }
     this.deps.metrics.observe(ctx.view, ctx.method, status, (Date.now() - ctx.started) / 1000);

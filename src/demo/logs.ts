@@ -8,6 +8,7 @@
  *
  * Lines go into a bounded ring buffer and, one by one, to the optional sink.
  */
+import http from 'node:http';
 
 export type LogStream = 'stdout' | 'stderr';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
@@ -97,18 +98,6 @@ export function pyIsoNow(d = new Date()): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-const REASONS: Record<number, string> = {
-  200: 'OK',
-  301: 'Moved Permanently',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 /**
  * Writes the log lines of one server process in the style of its mode: uvicorn (debug, local compose) or
@@ -152,7 +141,7 @@ export class DemoLogger {
   /** Access line of one HTTP request. */
   httpAccess(client: string, method: string, pathWithQuery: string, status: number, length: number): void {
     if (this.debug) {
-      this.buffer.push(uvicornLine('INFO', `${client} - "${method} ${pathWithQuery} HTTP/1.1" ${status} ${REASONS[status] ?? ''}`.trimEnd()), 'stdout');
+      this.buffer.push(uvicornLine('INFO', `${client} - "${method} ${pathWithQuery} HTTP/1.1" ${status} ${http.STATUS_CODES[status] ?? ''}`.trimEnd()), 'stdout');
     } else {
       const path = pathWithQuery.split('?')[0] ?? pathWithQuery;
       this.buffer.push(daphneAccessLine(client, `${method} ${path}`, status, length), 'stdout');
@@ -175,7 +164,7 @@ export class DemoLogger {
   wsRejected(client: string, path: string, pathWithQuery: string, status: 403 | 500): void {
     if (this.debug) {
       this.buffer.push(uvicornLine('INFO', `${client} - "WebSocket ${pathWithQuery}" ${status}`), 'stdout');
-      this.buffer.push(uvicornLine('INFO', `connection rejected (${status} ${REASONS[status]})`), 'stderr');
+      this.buffer.push(uvicornLine('INFO', `connection rejected (${status} ${http.STATUS_CODES[status] ?? ''})`), 'stderr');
       this.buffer.push(uvicornLine('INFO', 'connection closed'), 'stderr');
     } else {
       if (status === 403) this.buffer.push(daphneAccessLine(client, `WSREJECT ${path}`), 'stdout');
