@@ -7,7 +7,7 @@ import type { MessageModel } from './model';
 import { helpMessage } from './commands/help';
 import { commands, findCommand } from './commands/registry';
 import type { CommandContext, DoctorApi } from './commands/types';
-import { closest, parseInvocation } from './parse';
+import { closest, parseInvocation, unknownNameError } from './parse';
 
 export type Dispatch =
   | { kind: 'immediate'; message: MessageModel; share: boolean }
@@ -27,20 +27,8 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
   if (!parsed.ok) return { kind: 'immediate', share: false, message: errorMessage(parsed.error, prefix) };
   const inv = parsed.invocation;
   const env = inv.env ?? opts.doctor.defaultEnv;
-  if (!opts.doctor.envNames().includes(env)) {
-    const guess = closest(env, opts.doctor.envNames());
-    return {
-      kind: 'immediate',
-      share: false,
-      message: errorMessage(
-        `No environment named \`${env}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Known: ${opts.doctor
-          .envNames()
-          .map((e) => `\`${e}\``)
-          .join(', ')}.`,
-        prefix,
-      ),
-    };
-  }
+  const envProblem = unknownNameError('environment', env, opts.doctor.envNames());
+  if (envProblem) return { kind: 'immediate', share: false, message: errorMessage(envProblem, prefix) };
   const spec = findCommand(inv.name);
   if (!spec) {
     const guess = closest(inv.name, commands.map((c) => c.name));
@@ -53,12 +41,15 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
   }
   const ctx: CommandContext = { doctor: opts.doctor, env, surface: opts.surface, ...(opts.user ? { user: opts.user } : {}) };
   const run = async (): Promise<MessageModel> => {
+    let msg: MessageModel;
     try {
-      return redactDeep(await spec.run(ctx, inv.args));
+      msg = await spec.run(ctx, inv.args);
     } catch (err) {
       // Core calls are built not to throw; if one does, the person still gets an answer, not silence.
-      return errorMessage(`\`${spec.name}\` failed: ${(err as Error).message}`, prefix);
+      msg = errorMessage(`\`${spec.name}\` failed: ${(err as Error).message}`, prefix);
     }
+    // Everything a command says passes redaction, error text included (it may quote a URL or a header).
+    return redactDeep(msg);
   };
   return { kind: 'run', command: spec.name, env, slow: spec.slow, share: inv.share, placeholder: checking(spec.name, env), run };
 }

@@ -75,3 +75,12 @@ export function closest(word: string, known: readonly string[]): string | undefi
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
 }
+
+const codeList = (xs: readonly string[]): string => xs.map((x) => `\`${x}\``).join(', ');
+
+/** "No check named `redsi`. Did you mean `redis`? Known checks: …" — undefined when the name is known. */
+export function unknownNameError(kind: string, name: string, known: readonly string[]): string | undefined {
+  if (known.includes(name)) return undefined;
+  const guess = closest(name, known);
+  return `No ${kind} named \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Known ${kind}s: ${codeList(known)}.`;
+}

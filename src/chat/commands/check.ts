@@ -1,4 +1,4 @@
-import { closest } from '../parse';
+import { unknownNameError } from '../parse';
 import { statusMessage } from '../status-message';
 import type { CommandSpec } from './types';
 
@@ -11,12 +11,7 @@ export const checkCommand: CommandSpec = {
   validate(args, { doctor, env }) {
     const names = doctor.checkNames(env);
     if (args.length !== 1) return `\`check\` takes exactly one check name. Known checks: ${names.map((n) => `\`${n}\``).join(', ')}.`;
-    const name = args[0] ?? '';
-    if (!names.includes(name)) {
-      const guess = closest(name, names);
-      return `No check named \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Known checks: ${names.map((n) => `\`${n}\``).join(', ')}.`;
-    }
-    return undefined;
+    return unknownNameError('check', args[0] ?? '', names);
   },
   async run(ctx, args) {
     const name = args[0] ?? '';

@@ -1,4 +1,5 @@
 import { STATUS_EMOJI, type MessageBlock } from '../model';
+import { unknownNameError } from '../parse';
 import type { CommandSpec } from './types';
 
 const DEFAULT_LIMIT = 5;
@@ -12,8 +13,7 @@ export const historyCommand: CommandSpec = {
   validate(args, { doctor, env }) {
     if (args.length > 1) return '`history` takes at most one check name.';
     const name = args[0];
-    if (name !== undefined && !doctor.checkNames(env).includes(name)) return `No check named \`${name}\`.`;
-    return undefined;
+    return name === undefined ? undefined : unknownNameError('check', name, doctor.checkNames(env));
   },
   async run(ctx, args) {
     const check = args[0];

@@ -1,0 +1,53 @@
+/** Command dispatch is pure routing: an in-test DoctorApi stands in for the core (the real one is e2e-tested). */
+import { dispatch } from '../../src/chat/dispatch';
+import type { DoctorApi } from '../../src/chat/commands/types';
+import { renderText } from '../../src/console/render';
+
+const doctor: DoctorApi = {
+  defaultEnv: 'local',
+  envNames: () => ['local', 'staging'],
+  checkNames: () => ['redis', 'chat-handshake', 'metrics'],
+  status: () => Promise.reject(new Error('not used')),
+  history: () => [],
+  lastReport: () => undefined,
+};
+
+const say = (text: string): string => {
+  const plan = dispatch(text, { doctor, surface: 'console', prefix: '/ws' });
+  if (plan.kind !== 'immediate') throw new Error(`expected an immediate answer to "${text}"`);
+  return renderText(plan.message, { color: false });
+};
+
+describe('dispatch', () => {
+  it('names an unknown environment with the closest one and the known ones', () => {
+    expect(say('status --env stagin')).toContain('No environment named stagin. Did you mean staging? Known environments: local, staging.');
+  });
+  it('suggests check names for check and history alike', () => {
+    expect(say('check metrcs')).toContain('No check named metrcs. Did you mean metrics?');
+    expect(say('history redsi')).toContain('No check named redsi. Did you mean redis?');
+  });
+  it('unknown commands get the full help with the closest command', () => {
+    const text = say('hepl');
+    expect(text).toContain('Unknown command hepl. Did you mean /ws help?');
+    expect(text).toContain('/ws status [--env E] [share]');
+    expect(text).toContain('/ws logs [service]');
+  });
+  it('logs without a Docker engine says how to get one; malformed logs options say what is wrong', () => {
+    expect(say('logs')).toContain('logs needs the Docker engine');
+    const withLogs = { ...doctor, logs: () => Promise.reject(new Error('not used')) };
+    const plan = dispatch('logs web --tail lots', { doctor: withLogs, surface: 'console', prefix: '/ws' });
+    expect(plan.kind === 'immediate' && renderText(plan.message, { color: false })).toContain('--tail needs a whole number from 1 to 500.');
+  });
+  it('slow commands come with a placeholder and keep the share flag and environment', () => {
+    const plan = dispatch('status share --env staging', { doctor, surface: 'slack', prefix: '/ws' });
+    expect(plan).toMatchObject({ kind: 'run', command: 'status', env: 'staging', slow: true, share: true });
+    expect(plan.kind === 'run' && plan.placeholder.text).toBe('Running status on staging…');
+  });
+  it('a command that throws still answers, redacted', async () => {
+    const broken = { ...doctor, status: () => Promise.reject(new Error('boom token=Abcdefghijklmnopqrstuvwxyz0123456789_-ABCDE')) };
+    const plan = dispatch('status', { doctor: broken, surface: 'console', prefix: '/ws' });
+    const msg = plan.kind === 'run' ? await plan.run() : plan.message;
+    const text = renderText(msg, { color: false });
+    expect(text).toContain('status failed: boom token=[REDACTED]');
+  });
+});
