@@ -10,6 +10,7 @@ import { explainConfig } from './config/explain';
 import { configReference } from './config/reference';
 import type { Config } from './config/schema';
 import { dispatch } from './chat/dispatch';
+import { quoteArg } from './chat/parse';
 import { renderText } from './console/render';
 import { Doctor } from './doctor';
 import type { Overall } from './diagnosis/types';
@@ -94,8 +95,8 @@ export function buildProgram(): Command {
     .option('--grep <pattern>', 'only lines matching this regular expression')
     .option('--tail <n>', 'at most this many lines', '50')
     .action(async (service: string | undefined, o: { since: string; grep?: string; tail: string }) => {
-      const parts = ['logs', ...(service ? [service] : []), '--since', o.since, '--tail', o.tail, ...(o.grep ? ['--grep', JSON.stringify(o.grep)] : [])];
-      process.exitCode = await once(parts.join(' '), program.opts());
+      const parts = ['logs', ...(service ? [service] : []), '--since', o.since, '--tail', o.tail, ...(o.grep !== undefined ? ['--grep', o.grep] : [])];
+      process.exitCode = await once(parts.map(quoteArg).join(' '), program.opts());
     });
 
   program

@@ -20,6 +20,14 @@ export function tokenize(text: string): string[] {
   return out;
 }
 
+/** The inverse of tokenize for one argument: quotes it so tokenize gives it back unchanged. */
+export function quoteArg(arg: string): string {
+  if (arg !== '' && !/[\s"']/.test(arg)) return arg;
+  if (!arg.includes("'")) return `'${arg}'`;
+  if (!arg.includes('"')) return `"${arg}"`;
+  throw new Error('an argument cannot contain both kinds of quote');
+}
+
 export function parseInvocation(text: string, defaultCommand = 'status'): ParseResult {
   const tokens = tokenize(text.trim());
   const rest: string[] = [];

@@ -1,4 +1,4 @@
-import { closest, parseInvocation, tokenize } from '../../src/chat/parse';
+import { closest, parseInvocation, quoteArg, tokenize } from '../../src/chat/parse';
 
 describe('command parsing', () => {
   it('defaults to status and takes --env anywhere', () => {
@@ -12,6 +12,11 @@ describe('command parsing', () => {
   });
   it('keeps quoted patterns together', () => {
     expect(tokenize('logs web --grep "WS_TOKEN Invalid"')).toEqual(['logs', 'web', '--grep', 'WS_TOKEN Invalid']);
+  });
+  it('quoteArg round-trips through tokenize, regex backslashes included', () => {
+    for (const arg of ['WS_TOKEN', 'two words', String.raw`user=\d+`, "it's", 'say "hi"', '']) {
+      expect(tokenize(`logs --grep ${quoteArg(arg)}`)).toEqual(['logs', '--grep', arg]);
+    }
   });
   it('suggests the closest command for typos and prefixes, nothing for noise', () => {
     const known = ['status', 'check', 'logs', 'history', 'help'];
