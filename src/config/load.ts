@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema';
+import { redact } from '../telemetry/redact';
 
 export class ConfigError extends Error {
   constructor(
@@ -86,7 +87,10 @@ function applySlackEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
   const found = valueAt(raw, issue.path);
-  const foundText = found === undefined ? 'nothing' : JSON.stringify(found);
+  // A wrongly typed secret (`password: 123456` is a YAML number) must not be echoed to stderr or a log.
+  const last = issue.path[issue.path.length - 1];
+  const secretKey = typeof last === 'string' && /(password|secret|token)$/i.test(last);
+  const foundText = found === undefined ? 'nothing' : secretKey ? '[REDACTED]' : redact(JSON.stringify(found));
   let expected = issue.message;
   if (issue.code === 'unrecognized_keys') {
     return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see the README's configuration reference)`;

@@ -11,7 +11,12 @@ const ms = (def: number, what: string) => z.number().int().positive().default(de
 
 export const backendSchema = z
   .strictObject({
-    url: z.url().default('http://localhost:8000').describe('Base URL of the Django ASGI server (web service).'),
+    url: z
+      .url()
+      // fetch refuses URLs with credentials: say so at start instead of failing every HTTP check later.
+      .refine((u) => !/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(u), 'must not contain user:password@ (not supported for the backend)')
+      .default('http://localhost:8000')
+      .describe('Base URL of the Django ASGI server (web service).'),
     wsUrl: z
       .string()
       .regex(/^wss?:\/\//, 'must start with ws:// or wss://')

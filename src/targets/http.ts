@@ -3,6 +3,7 @@
  * incident, §9.1), every request is bounded by its own timeout *and* the caller's abort signal, and transport
  * failures come back as values, never as throws, so a check can turn them into a finding.
  */
+import { redact } from '../telemetry/redact';
 
 export type HttpErrorKind = 'timeout' | 'refused' | 'reset' | 'dns' | 'tls' | 'other';
 
@@ -107,7 +108,8 @@ export function classifyFetchError(err: unknown): { error: HttpErrorKind; messag
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: 'dns', message: code };
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { error: 'reset', message: code };
   if (/CERT|SSL|TLS/i.test(code)) return { error: 'tls', message: code };
-  return { error: 'other', message: (code || e?.cause?.message || e?.message || 'error').slice(0, 80) };
+  // Redact before cutting: undici quotes a credentialed URL, and a cut `http://u:pass` no longer looks like one.
+  return { error: 'other', message: redact(code || e?.cause?.message || e?.message || 'error').slice(0, 80) };
 }
 
 /** Parse a JSON body without throwing; `undefined` when it is not JSON. */

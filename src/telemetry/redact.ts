@@ -21,17 +21,26 @@ const RULES: ReadonlyArray<readonly [RegExp, string | ((m: string, ...g: string[
     /\b(connection_token|token|access_token|refresh_token|password|passwd|secret|api_key|apikey|auth)=([^&;\s"'#]+)/gi,
     (_m, k: string) => `${k}=${MASK}`,
   ],
-  // JSON fields with secret values.
+  // JSON fields with secret values, and the same in a Python dict repr (single quotes) or JSON escaped inside JSON.
   [
     /("(?:connection_token|access_token|refresh_token|password|token|secret|signing_secret|sessionid|csrftoken)"\s*:\s*)"[^"]*"/gi,
     (_m, k: string) => `${k}"${MASK}"`,
+  ],
+  [
+    /('(?:connection_token|access_token|refresh_token|password|token|secret|signing_secret|sessionid|csrftoken)'\s*:\s*)'[^']*'/gi,
+    (_m, k: string) => `${k}'${MASK}'`,
+  ],
+  [
+    /(\\"(?:connection_token|access_token|refresh_token|password|token|secret|signing_secret|sessionid|csrftoken)\\"\s*:\s*)\\"(?:[^"\\]|\\(?!"))*\\"/gi,
+    (_m, k: string) => `${k}\\"${MASK}\\"`,
   ],
   // Cookie headers and Set-Cookie values.
   [/\b(access_token|refresh_token|sessionid|csrftoken)\s*=\s*[^;\s,]+/gi, (_m, k: string) => `${k}=${MASK}`],
   [/\b(Authorization:\s*(?:Bearer|Basic|Token)\s+)\S+/gi, (_m, k: string) => `${k}${MASK}`],
   [/\b(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/g, (_m, k: string) => `${k}${MASK}`],
   // Credentials inside URLs: redis://:pass@host, https://user:pass@host.
-  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]+)@/gi, (_m, s: string, u: string) => `${s}${u}:${MASK}@`],
+  // The password runs to the last `@` before the path: `redis://default:p@ss@host` must not leave `ss@host`.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s/]+)@/gi, (_m, s: string, u: string) => `${s}${u}:${MASK}@`],
   // Environment-style assignments whose name ends in a secret word: REDIS_AUTH_TOKEN=…, DATABASE_PASSWORD=…,
   // SECRET_KEY=… (env dumps and settings printed at start-up).
   [
@@ -46,7 +55,11 @@ const RULES: ReadonlyArray<readonly [RegExp, string | ((m: string, ...g: string[
   // Redis key names that embed a token.
   [/(ws_conn_token:)[A-Za-z0-9_-]{8,}/g, (_m, k: string) => `${k}${MASK}`],
   // Bare 43-char URL-safe tokens (secrets.token_urlsafe(32)) standing alone.
-  [/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g, (m: string) => (/[0-9]/.test(m) && /[A-Za-z]/.test(m) ? MASK : m)],
+  // About 1 token in 150 has no digit: mixed case alone is enough (a 43-char identifier is a rare false positive).
+  [
+    /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g,
+    (m: string) => ((/[0-9]/.test(m) && /[A-Za-z]/.test(m)) || (/[A-Z]/.test(m) && /[a-z]/.test(m)) ? MASK : m),
+  ],
 ];
 
 /** Mask every secret in `text`. Idempotent: redact(redact(x)) === redact(x). */

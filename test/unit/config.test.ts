@@ -61,6 +61,35 @@ describe('config', () => {
     expect((err as Error).message).toContain(file);
   });
 
+  it('never echoes a secret it rejects', () => {
+    const file = tmp(
+      'secret.yml',
+      'environments:\n  local:\n    backend: { serviceAccount: { password: 918273645 } }\n    redis: { url: "http://:hunter2pw@redis:6379" }\nslack: { botToken: 123456789 }\n',
+    );
+    let err: unknown;
+    try {
+      loadConfig({ path: file, env: {} });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/serviceAccount\.password: expected string, found \[REDACTED\]/);
+    expect(message).toMatch(/redis\.url: .*found "http:\/\/:\[REDACTED\]@redis:6379"/);
+    expect(message).not.toMatch(/918273645|hunter2pw|123456789/);
+  });
+
+  it('refuses credentials in backend.url at start, without echoing them', () => {
+    let message = '';
+    try {
+      parseConfig({ environments: { local: { backend: { url: 'http://u:s3cret@host:8000' } } } });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('environments.local.backend.url: must not contain user:password@');
+    expect(message).not.toContain('s3cret');
+  });
+
   it('reports YAML syntax errors and unreadable files by name', () => {
     expect(() => loadConfig({ path: tmp('syntax.yml', 'environments: [oops\n'), env: {} })).toThrow(/YAML syntax/);
     expect(() => loadConfig({ path: '/nonexistent/ws-doctor.yml', env: {} })).toThrow(/cannot read the file: ENOENT/);

@@ -15,6 +15,14 @@ describe('redaction', () => {
     ['slack xoxb-1234-5678-abcdefgh and xapp-1-A0-123-abcdef', 'abcdefgh'],
     [`allthrive:1:ws_conn_token:${TOKEN}`, TOKEN],
     [`{"email":"a@b.c","password":"hunter2"}`, 'hunter2'],
+    // A token with no digit (about 1 in 150 of token_urlsafe(32)), bare and in a Python dict repr.
+    ['consumed AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGhIjKlMnOpQ', 'AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGhIjKlMnOpQ'],
+    [`{'connection_token': 'AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGhIjKlMnOpQ', 'user_id': 42}`, 'AbCdEfGhIjKl'],
+    [`{'email': 'a@b.c', 'password': 'hunter2'}`, 'hunter2'],
+    // JSON escaped inside a JSON log line.
+    [`{"msg":"body={\\"password\\": \\"hunter2\\"}"}`, 'hunter2'],
+    // A password containing '@' must not leave its tail behind.
+    ['redis://default:p@ssw0rd@redis:6379/2', 'ssw0rd'],
   ])('masks %s', (line, secret) => {
     const out = redact(line);
     expect(out).not.toContain(secret);
