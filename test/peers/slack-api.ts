@@ -734,7 +734,7 @@ export async function startSlackStandIn(opts: StandInOptions = {}): Promise<Slac
 }
 
 /** Poll until `fn` returns a truthy value (or throw after `timeoutMs` with `what`). */
-export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 10000): Promise<T> {
+export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 20000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();
