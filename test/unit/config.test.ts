@@ -5,8 +5,12 @@ import { ConfigError, loadConfig, parseConfig } from '../../src/config/load';
 import { explainConfig } from '../../src/config/explain';
 import { envSecret } from '../../src/config/secrets';
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 const tmp = (name: string, text: string): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsd-config-'));
+  dirs.push(dir);
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return file;

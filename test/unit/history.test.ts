@@ -24,5 +24,6 @@ describe('history store', () => {
     fs.appendFileSync(path.join(dir, 'history.jsonl'), '{"env":"local","at":"2026-11-26T00:00:03Z","fin');
     const b = new HistoryStore({ dir });
     expect(b.list('local', { check: 'redis' }).map((e) => e.finding.status)).toEqual(['fail', 'ok']);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
