@@ -44,7 +44,10 @@ export function withDependencies(selected: readonly string[], all: readonly Chec
 export async function runChecks(opts: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const deadlineMs = opts.deadlineMs ?? opts.env.checks.deadlineMs;
-  const deadlineAt = started + deadlineMs;
+  // Checks stop a little before the deadline so diagnosis and rendering still fit inside it, even when a busy
+  // event loop fires timers late.
+  const reserveMs = Math.min(50, Math.floor(deadlineMs * 0.05));
+  const deadlineAt = started + deadlineMs - reserveMs;
   const runAbort = new AbortController();
   // Every check listens on the run's signal; a registry of 15+ checks is not a leak.
   setMaxListeners(0, runAbort.signal);
@@ -105,7 +108,7 @@ export async function runChecks(opts: RunOptions): Promise<RunResult> {
     );
   }
   const deadline = new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, deadlineMs + 20);
+    const t = setTimeout(resolve, deadlineMs);
     t.unref();
   });
   // Each runOne resolves by its own budget; the extra race only guards against a check that ignores time.
