@@ -6,7 +6,7 @@
 import type { EnvConfig } from '../config/schema';
 import { DockerUnavailableError, type DockerTarget, type ProjectSnapshot } from '../targets/docker';
 import { classifyDockerError } from '../targets/docker-errors';
-import type { CheckContext, CheckOutcome } from './types';
+import type { Check, CheckContext, CheckOutcome } from './types';
 
 export const SNAPSHOT_ARTIFACT = 'dockerSnapshot';
 
@@ -85,4 +85,33 @@ export function ago(seconds: number | null): string {
   if (seconds < 5400) return `${Math.round(seconds / 60)}m ago`;
   if (seconds < 172800) return `${Math.round(seconds / 3600)}h ago`;
   return `${Math.round(seconds / 86400)}d ago`;
+}
+
+export interface DockerCheckSpec {
+  name: string;
+  title: string;
+  ref: string;
+  after?: readonly string[];
+  /** The check's body, given the environment's engine client and this run's time budget for engine calls. */
+  run(ctx: CheckContext, target: DockerTarget, budget: Budget): Promise<CheckOutcome>;
+}
+
+/**
+ * A check over the Docker Engine API: disabled when `docker.enabled` is false, timed by dockerCheckTimeout,
+ * `unknown` when the environment has no engine client. The body only says what it asks of the engine.
+ */
+export function dockerCheck(spec: DockerCheckSpec): Check {
+  return {
+    name: spec.name,
+    title: spec.title,
+    ref: spec.ref,
+    ...(spec.after ? { after: spec.after } : {}),
+    enabled: dockerEnabled,
+    timeoutMs: (env) => dockerCheckTimeout(spec.name, env),
+    async run(ctx) {
+      const target = ctx.targets.docker();
+      if (!target) return notConfigured();
+      return spec.run(ctx, target, new Budget(spec.name, ctx.env));
+    },
+  };
 }

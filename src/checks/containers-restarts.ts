@@ -5,17 +5,7 @@
  * start, or the engine's own `restarting` state, is a loop too.
  */
 import type { ContainerView } from '../targets/docker';
-import {
-  ago,
-  Budget,
-  DOWN_SIGNAL,
-  dockerCheckTimeout,
-  dockerEnabled,
-  engineFailure,
-  notConfigured,
-  secondsSince,
-  snapshotFor,
-} from './containers-common';
+import { ago, dockerCheck, DOWN_SIGNAL, engineFailure, secondsSince, snapshotFor } from './containers-common';
 import type { Check, CheckOutcome, Evidence } from './types';
 
 const NAME = 'container-restarts';
@@ -25,18 +15,13 @@ interface Loop {
   why: string;
 }
 
-export const containerRestarts: Check = {
+export const containerRestarts: Check = dockerCheck({
   name: NAME,
   title: 'Container restart loops',
   ref: 'target-system check 12; guide Issue 1',
   after: ['containers'],
-  enabled: dockerEnabled,
-  timeoutMs: (env) => dockerCheckTimeout(NAME, env),
-  async run(ctx): Promise<CheckOutcome> {
-    const target = ctx.targets.docker();
-    if (!target) return notConfigured();
+  async run(ctx, target, budget): Promise<CheckOutcome> {
     const cfg = ctx.env.docker;
-    const budget = new Budget(NAME, ctx.env);
     let snap;
     try {
       snap = await snapshotFor(ctx, target, budget);
@@ -96,4 +81,4 @@ export const containerRestarts: Check = {
       signals: [...signals],
     };
   },
-};
+});

@@ -5,17 +5,7 @@
  * A problem on a critical service (docker.criticalServices) fails the check; on the others it warns.
  */
 import type { ContainerView } from '../targets/docker';
-import {
-  ago,
-  Budget,
-  DOWN_SIGNAL,
-  dockerCheckTimeout,
-  dockerEnabled,
-  engineFailure,
-  notConfigured,
-  secondsSince,
-  SNAPSHOT_ARTIFACT,
-} from './containers-common';
+import { ago, dockerCheck, DOWN_SIGNAL, engineFailure, secondsSince, SNAPSHOT_ARTIFACT } from './containers-common';
 import type { Check, CheckOutcome, Evidence } from './types';
 
 const NAME = 'containers';
@@ -50,17 +40,12 @@ function judge(service: string, list: ContainerView[], now: number): ServiceStat
   return { service, verdict: 'ok', what: running.length > 1 ? `${running.length} running` : 'running' };
 }
 
-export const containers: Check = {
+export const containers: Check = dockerCheck({
   name: NAME,
   title: 'Compose services',
   ref: 'target-system §7, check 12; guide "Check Service Health"',
-  enabled: dockerEnabled,
-  timeoutMs: (env) => dockerCheckTimeout(NAME, env),
-  async run(ctx): Promise<CheckOutcome> {
-    const target = ctx.targets.docker();
-    if (!target) return notConfigured();
+  async run(ctx, target, budget): Promise<CheckOutcome> {
     const cfg = ctx.env.docker;
-    const budget = new Budget(NAME, ctx.env);
     let snap;
     try {
       snap = await target.snapshot({ signal: ctx.signal, timeoutMs: budget.remaining() });
@@ -120,4 +105,4 @@ export const containers: Check = {
         : `${okCount}/${states.length} services ok — ${problems.join('; ')}`;
     return { status, summary, evidence, signals, artifacts: { [SNAPSHOT_ARTIFACT]: snap } };
   },
-};
+});

@@ -10,7 +10,7 @@
  */
 import { findProcesses, PORT_PROXIES, whoListens, type PortProbe, type ProcessInfo } from '../targets/docker-hostports';
 import { servicesOf, type ContainerView, type ProjectSnapshot } from '../targets/docker';
-import { Budget, dockerCheckTimeout, dockerEnabled, engineFailure, notConfigured, snapshotFor } from './containers-common';
+import { dockerCheck, engineFailure, snapshotFor } from './containers-common';
 import type { Check, CheckOutcome, Evidence } from './types';
 
 const NAME = 'frontend-conflict';
@@ -57,19 +57,14 @@ export function attribute(probe: PortProbe, snap: ProjectSnapshot | undefined, f
 
 const PORT_TAKEN = /address already in use|port is already allocated|bind.*in use/i;
 
-export const frontendConflict: Check = {
+export const frontendConflict: Check = dockerCheck({
   name: NAME,
   title: 'Front-end port conflict',
   ref: 'guide Issue 2; target-system §7',
   after: ['containers'],
-  enabled: dockerEnabled,
-  timeoutMs: (env) => dockerCheckTimeout(NAME, env),
-  async run(ctx): Promise<CheckOutcome> {
-    const target = ctx.targets.docker();
-    if (!target) return notConfigured();
+  async run(ctx, target, budget): Promise<CheckOutcome> {
     const cfg = ctx.env.docker;
     const port = cfg.frontendPort;
-    const budget = new Budget(NAME, ctx.env);
     let pattern: RegExp;
     try {
       pattern = new RegExp(cfg.frontendProcessPattern, 'i');
@@ -149,4 +144,4 @@ export const frontendConflict: Check = {
     else summary = `port ${port} is in use (owner not visible: ${probe.note ?? 'unknown'})${fe ? `; frontend container ${fe.state}` : ''}`;
     return { status: 'ok', summary, evidence };
   },
-};
+});

@@ -10,24 +10,19 @@ import { analyzeCounts } from '../logs/analyze';
 import { scanContainerLogs } from '../logs/scan';
 import { formatSeconds } from '../logs/since';
 import { servicesOf, sortForService } from '../targets/docker';
-import { Budget, dockerCheckTimeout, dockerEnabled, engineFailure, notConfigured, snapshotFor } from './containers-common';
+import { dockerCheck, engineFailure, snapshotFor } from './containers-common';
 import type { Check, CheckOutcome, Evidence } from './types';
 
 const NAME = 'backend-logs';
 
-export const backendLogs: Check = {
+export const backendLogs: Check = dockerCheck({
   name: NAME,
   title: 'Backend log markers',
   ref: 'target-system §5, checks 7, 13, 14',
   after: ['containers'],
-  enabled: dockerEnabled,
-  timeoutMs: (env) => dockerCheckTimeout(NAME, env),
-  async run(ctx): Promise<CheckOutcome> {
-    const target = ctx.targets.docker();
-    if (!target) return notConfigured();
+  async run(ctx, target, budget): Promise<CheckOutcome> {
     const cfg = ctx.env.docker;
     const th = ctx.env.checks.thresholds;
-    const budget = new Budget(NAME, ctx.env);
     let scan;
     let containerName: string;
     try {
@@ -95,4 +90,4 @@ export const backendLogs: Check = {
             `${m.handshakes - m.handshakesRejected}/${m.handshakes} handshakes accepted${m.asgiStarts ? `, ${m.asgiStarts} server start(s)` : ''}`;
     return { status: v.status, summary, evidence, signals: v.signals };
   },
-};
+});
