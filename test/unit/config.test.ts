@@ -16,6 +16,17 @@ const tmp = (name: string, text: string): string => {
   return file;
 };
 
+/** The ConfigError a load or parse throws (fails the test when nothing is thrown). */
+function configError(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error('expected a ConfigError, but the config was accepted');
+}
+
 describe('config', () => {
   it('defaults describe the AllThrive local compose stack (target-system §2, §4, §6)', () => {
     const cfg = loadConfig({ env: {} });
@@ -45,14 +56,8 @@ describe('config', () => {
       'bad.yml',
       'defaultEnv: prod\nenvironments:\n  local:\n    backend: { url: nope, bogus: 1 }\n    redis: { dbs: { cache: two } }\nslack: { mode: websocket }\n',
     );
-    let err: unknown;
-    try {
-      loadConfig({ path: file, env: {} });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ConfigError);
-    const problems = (err as ConfigError).problems;
+    const err = configError(() => loadConfig({ path: file, env: {} }));
+    const problems = err.problems;
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^environments\.local\.backend\.url: .*found "nope"/),
@@ -62,7 +67,7 @@ describe('config', () => {
         expect.stringMatching(/^defaultEnv: names no environment; expected one of: local, found "prod"/),
       ]),
     );
-    expect((err as Error).message).toContain(file);
+    expect(err.message).toContain(file);
   });
 
   it('never echoes a secret it rejects', () => {
@@ -70,26 +75,15 @@ describe('config', () => {
       'secret.yml',
       'environments:\n  local:\n    backend: { serviceAccount: { password: 918273645 } }\n    redis: { url: "http://:hunter2pw@redis:6379" }\nslack: { botToken: 123456789 }\n',
     );
-    let err: unknown;
-    try {
-      loadConfig({ path: file, env: {} });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ConfigError);
-    const message = (err as Error).message;
+    const err = configError(() => loadConfig({ path: file, env: {} }));
+    const message = err.message;
     expect(message).toMatch(/serviceAccount\.password: expected string, found \[REDACTED\]/);
     expect(message).toMatch(/redis\.url: .*found "http:\/\/:\[REDACTED\]@redis:6379"/);
     expect(message).not.toMatch(/918273645|hunter2pw|123456789/);
   });
 
   it('refuses credentials in backend.url at start, without echoing them', () => {
-    let message = '';
-    try {
-      parseConfig({ environments: { local: { backend: { url: 'http://u:s3cret@host:8000' } } } });
-    } catch (e) {
-      message = (e as Error).message;
-    }
+    const message = configError(() => parseConfig({ environments: { local: { backend: { url: 'http://u:s3cret@host:8000' } } } })).message;
     expect(message).toContain('environments.local.backend.url: must not contain user:password@');
     expect(message).not.toContain('s3cret');
   });
