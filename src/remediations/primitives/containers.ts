@@ -45,8 +45,15 @@ export interface ActionOptions {
   signal?: AbortSignal;
 }
 
-function fail(action: ServiceAction, service: string, target: DockerTarget, t0: number, err: unknown, containers: ContainerActionResult[] = []): ServiceActionResult {
-  const e = classifyDockerError(err, target.endpoint, `${action} of ${service}`);
+/** A result that touched nothing (or only `containers`), with the reason and the fix a person needs. */
+function failed(
+  action: ServiceAction,
+  service: string,
+  target: DockerTarget,
+  t0: number,
+  problem: { reason: string; fix: string },
+  containers: ContainerActionResult[] = [],
+): ServiceActionResult {
   return {
     action,
     service,
@@ -55,9 +62,13 @@ function fail(action: ServiceAction, service: string, target: DockerTarget, t0: 
     startedAt: new Date(t0).toISOString(),
     durationMs: Date.now() - t0,
     containers,
-    error: e.reason,
-    fix: e.fix,
+    error: problem.reason,
+    fix: problem.fix,
   };
+}
+
+function fail(action: ServiceAction, service: string, target: DockerTarget, t0: number, err: unknown, containers: ContainerActionResult[] = []): ServiceActionResult {
+  return failed(action, service, target, t0, classifyDockerError(err, target.endpoint, `${action} of ${service}`), containers);
 }
 
 async function act(target: DockerTarget, service: string, action: ServiceAction, opts: ActionOptions): Promise<ServiceActionResult> {
@@ -74,17 +85,10 @@ async function act(target: DockerTarget, service: string, action: ServiceAction,
     return fail(action, service, target, t0, err);
   }
   if (list.length === 0) {
-    return {
-      action,
-      service,
-      project: target.project,
-      ok: false,
-      startedAt: new Date(t0).toISOString(),
-      durationMs: Date.now() - t0,
-      containers: [],
-      error: `no container of service "${service}" in compose project "${target.project}"`,
+    return failed(action, service, target, t0, {
+      reason: `no container of service "${service}" in compose project "${target.project}"`,
       fix: `create it first (\`docker compose up -d ${service}\`)`,
-    };
+    });
   }
   const results = await Promise.all(
     list.map(async (c): Promise<ContainerActionResult> => {
