@@ -39,7 +39,7 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
   if (problem) {
     return { kind: 'immediate', share: false, message: errorMessage(`${problem}\nUsage: \`${prefix} ${spec.usage}\``, prefix) };
   }
-  const ctx: CommandContext = { doctor: opts.doctor, env, surface: opts.surface, ...(opts.user ? { user: opts.user } : {}) };
+  const ctx: CommandContext = { doctor: opts.doctor, env, surface: opts.surface, prefix, ...(opts.user ? { user: opts.user } : {}) };
   const run = async (): Promise<MessageModel> => {
     let msg: MessageModel;
     try {

@@ -10,7 +10,6 @@
 import { App, webApi } from '@slack/bolt';
 import type { StatusReport } from '../diagnosis/types';
 import type { DoctorApi } from '../chat/commands/types';
-import { setHelpPrefix } from '../chat/commands/registry';
 import type { Config } from '../config/schema';
 import type { Logger } from '../telemetry/logger';
 import { SlackBot } from './bot';
@@ -67,8 +66,6 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
   };
   const client = new webApi.WebClient(resolved.botToken, clientOptions);
   const auth = await authTest(client);
-
-  setHelpPrefix(resolved.command);
   const queue = new OutboundQueue(createTransport(client), {
     ...opts.queue,
     onEvent: (e) => {

@@ -32,6 +32,15 @@ describe('dispatch', () => {
     expect(text).toContain('/ws status [--env E] [share]');
     expect(text).toContain('/ws logs [service]');
   });
+  it('help speaks the surface\'s own prefix (no shared global between Slack and the CLI)', async () => {
+    const run = async (prefix: string): Promise<string> => {
+      const plan = dispatch('help', { doctor, surface: 'cli', prefix });
+      return renderText(plan.kind === 'run' ? await plan.run() : plan.message, { color: false });
+    };
+    expect(await run('ws-doctor')).toContain('ws-doctor check <name>');
+    expect(await run('/doctor')).toContain('/doctor check <name>');
+  });
+
   it('logs without a Docker engine says how to get one; malformed logs options say what is wrong', () => {
     expect(say('logs')).toContain('logs needs the Docker engine');
     const withLogs = { ...doctor, logs: () => Promise.reject(new Error('not used')) };

@@ -20,7 +20,7 @@ export function helpMessage(commands: readonly CommandSpec[], prefix: string, le
   };
 }
 
-export function makeHelpCommand(all: () => readonly CommandSpec[], prefix: () => string): CommandSpec {
+export function makeHelpCommand(all: () => readonly CommandSpec[]): CommandSpec {
   return {
     name: 'help',
     usage: 'help',
@@ -28,6 +28,6 @@ export function makeHelpCommand(all: () => readonly CommandSpec[], prefix: () =>
     examples: ['help'],
     slow: false,
     validate: () => undefined,
-    run: async () => helpMessage(all(), prefix()),
+    run: async (ctx) => helpMessage(all(), ctx.prefix),
   };
 }

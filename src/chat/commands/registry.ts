@@ -8,20 +8,13 @@ import { logsCommand } from './logs';
 import { statusCommand } from './status';
 import type { CommandSpec } from './types';
 
-let prefix = '/ws';
-
 export const commands: readonly CommandSpec[] = [
   statusCommand,
   checkCommand,
   logsCommand,
   historyCommand,
-  makeHelpCommand(() => commands, () => prefix),
+  makeHelpCommand(() => commands),
 ];
-
-/** The slash command name shown in help (`/ws` unless configured otherwise; the console uses none). */
-export function setHelpPrefix(p: string): void {
-  prefix = p;
-}
 
 export function findCommand(name: string): CommandSpec | undefined {
   return commands.find((c) => c.name === name);

@@ -46,6 +46,8 @@ export interface CommandContext {
   /** Resolved environment (from --env or the default). */
   env: string;
   surface: 'slack' | 'console' | 'cli';
+  /** How commands are typed here (`/ws`, `ws-doctor`), for help and usage lines. */
+  prefix: string;
   user?: { id: string; name?: string };
 }
 
