@@ -106,6 +106,34 @@ export function buildProgram(): Command {
       process.exitCode = await once(`history${check ? ` ${check}` : ''}`, program.opts());
     });
 
+  const rules = program.command('rules').description('alert rule files');
+  rules
+    .command('check <file...>')
+    .description('validate rule files (PromQL through Prometheus\' own parser when reachable); exit 1 on any problem')
+    .option('--prometheus <url>', 'Prometheus to parse PromQL with (default: the environment\'s prometheus.url)')
+    .action(async (files: string[], o: { prometheus?: string }) => {
+      const { checkRuleFiles } = await import('./alerts/rules/check-files');
+      const { allChecks } = await import('./checks/registry');
+      const { CAUSES } = await import('./diagnosis/causes');
+      const opts = program.opts<GlobalOpts>();
+      const cfg = load(opts);
+      const envCfg = cfg.environments[envOf(cfg, opts)];
+      const prometheusUrl = o.prometheus ?? (envCfg?.prometheus.enabled ? envCfg.prometheus.url : undefined);
+      const report = await checkRuleFiles(files, {
+        checkNames: allChecks.map((c) => c.name),
+        knownRemediations: [...new Set(CAUSES.flatMap((c) => c.remediations))],
+        ...(prometheusUrl ? { prometheusUrl } : {}),
+      });
+      for (const p of report.problems) process.stderr.write(`error: ${p}\n`);
+      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+      const verified = report.promqlVerified ? 'PromQL parsed by Prometheus' : 'PromQL not verified';
+      process.stdout.write(
+        `${report.ok ? 'ok' : 'FAILED'}: ${report.rules} rule(s) (${report.promRules} PromQL, ${report.checkRules} check)` +
+          `${report.skippedRecording ? `, ${report.skippedRecording} recording rule(s) skipped` : ''}; ${verified}; ${report.problems.length} problem(s)\n`,
+      );
+      process.exitCode = report.ok ? 0 : 1;
+    });
+
   const config = program.command('config').description('inspect the configuration');
   config
     .command('explain')

@@ -82,6 +82,10 @@ export interface AlertState {
   test?: boolean;
   /** Alertmanager: link back to the source. */
   generatorUrl?: string;
+  /** Check rules: the diagnosis' root cause for this check's failure, when it names one (root-cause grouping). */
+  cause?: { id: string; title: string };
+  /** Last one-line reason (check summary, or the evaluation error). */
+  summary?: string;
 }
 
 /** What the evaluator saw for one rule in one tick. */

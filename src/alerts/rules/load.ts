@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { closest } from '../../util/closest';
-import { parsePromDuration } from '../duration';
+import { parsePromDuration } from '../../util/prom-duration';
 import type { AlertRule } from '../types';
 import { alertRuleSchema, groupSchema, recordingRuleSchema, ruleFileSchema, SEVERITIES, type Severity } from './schema';
 

@@ -12,7 +12,7 @@
  *   after `resolve_after` passing ones; `status: warn` also counts warnings, `signal:` only findings with it.
  */
 import { z } from 'zod';
-import { parsePromDuration } from '../duration';
+import { parsePromDuration } from '../../util/prom-duration';
 
 const duration = z
   .string()
