@@ -7,7 +7,7 @@
  * double click (same message + action within the window) runs nothing twice.
  */
 import { inlineCode } from '../chat/text';
-import type { DoctorApi } from '../chat/commands/types';
+import type { DoctorApi } from '../core/api';
 import { dispatch, errorMessage, type Dispatch } from '../chat/dispatch';
 import type { MessageModel } from '../chat/model';
 import type { Logger } from '../telemetry/logger';

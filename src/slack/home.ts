@@ -4,7 +4,8 @@
  * after each run (debounced; successive publishes for one user are merged in the outbound queue).
  */
 import { inlineCode, literal } from '../chat/text';
-import type { DoctorApi, HistoryEntry } from '../chat/commands/types';
+import type { DoctorApi } from '../core/api';
+import type { HistoryEntry } from '../state/history';
 import { STATUS_EMOJI, type MessageBlock, type MessageModel } from '../chat/model';
 import { countStatuses } from '../chat/status-message';
 import type { OutboundQueue } from './outbound-queue';

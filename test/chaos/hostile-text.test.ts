@@ -4,7 +4,7 @@
  * posts — check lines, Why, Details thread, modal, App Home. The strict Slack stand-in records every live token.
  */
 import type { Config } from '../../src/config/schema';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import { visibleText, waitFor } from '../peers/slack-api';
 import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
 import { startHostileBackend, type HostileBackend } from './hostile-backend';
