@@ -95,7 +95,7 @@ describe('Channels peer: the real stack as a client sees it', () => {
     expect(hs.kind).toBe('open');
     if (hs.kind !== 'open') return;
     expect(JSON.parse(hs.first)).toMatchObject({ event: 'connected', conversation_id: conv });
-    const members = await layer.zrange(`asgi:group:chat_${conv}`, 0, -1);
+    const members = await layer.zrange(`asgi:group:chat_${conv}`, 0, '-1');
     expect(members).toHaveLength(1);
     expect(members[0]).toMatch(/^specific\.[0-9a-f]{32}![A-Za-z0-9]+$/);
     const pong = new Promise<string>((r) => hs.ws.once('message', (d) => r(String(d))));
