@@ -12,10 +12,10 @@ import type { Config } from './config/schema';
 import { dispatch } from './chat/dispatch';
 import { quoteArg } from './chat/parse';
 import { renderText } from './console/render';
-import { Doctor } from './doctor';
+import { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 import { startBot } from './main';
-import { launchDemo } from './demo/launch';
+import { launchDemo } from './demo-launch';
 
 export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
 

@@ -6,7 +6,8 @@ import { redactDeep } from '../telemetry/redact';
 import type { MessageModel } from './model';
 import { helpMessage } from './commands/help';
 import { commands, findCommand } from './commands/registry';
-import type { CommandContext, DoctorApi } from './commands/types';
+import type { DoctorApi } from '../core/api';
+import type { CommandContext } from './commands/types';
 import { closest, parseInvocation, unknownNameError } from './parse';
 
 export type Dispatch =

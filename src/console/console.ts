@@ -3,7 +3,7 @@
  * message models rendered as text. Used when no Slack credentials are configured, and by `npm run demo`.
  */
 import readline from 'node:readline';
-import type { DoctorApi } from '../chat/commands/types';
+import type { DoctorApi } from '../core/api';
 import { dispatch } from '../chat/dispatch';
 import { renderText } from './render';
 import { withSpinner } from './spinner';

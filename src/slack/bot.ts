@@ -6,7 +6,7 @@
  * shutdown can wait for it. Every entry point is idempotent: a redelivery (same trigger_id / event_id) or a
  * double click (same message + action within the window) runs nothing twice.
  */
-import type { DoctorApi } from '../chat/commands/types';
+import type { DoctorApi } from '../core/api';
 import { dispatch, errorMessage, type Dispatch } from '../chat/dispatch';
 import type { MessageModel } from '../chat/model';
 import type { Logger } from '../telemetry/logger';

@@ -3,7 +3,8 @@
  * views.publish when someone opens the tab (`app_home_opened`) and again, for everyone who has it open recently,
  * after each run (debounced; successive publishes for one user are merged in the outbound queue).
  */
-import type { DoctorApi, HistoryEntry } from '../chat/commands/types';
+import type { DoctorApi } from '../core/api';
+import type { HistoryEntry } from '../state/history';
 import { STATUS_EMOJI, type MessageBlock, type MessageModel } from '../chat/model';
 import { countStatuses } from '../chat/status-message';
 import type { OutboundQueue } from './outbound-queue';

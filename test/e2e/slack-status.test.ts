@@ -8,7 +8,7 @@ import type { Config } from '../../src/config/schema';
 import { demoConfig } from '../../src/demo/demo-config';
 import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
 import type { StatusReport } from '../../src/diagnosis/types';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 import { visibleText, waitFor, type StoredMessage } from '../peers/slack-api';
 import { startSlackHarness, type SlackHarness, type Transport } from '../peers/slack-harness';

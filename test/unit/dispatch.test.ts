@@ -1,6 +1,6 @@
 /** Command dispatch is pure routing: an in-test DoctorApi stands in for the core (the real one is e2e-tested). */
 import { dispatch } from '../../src/chat/dispatch';
-import type { DoctorApi } from '../../src/chat/commands/types';
+import type { DoctorApi } from '../../src/core/api';
 import { renderText } from '../../src/console/render';
 
 const doctor: DoctorApi = {
@@ -10,6 +10,8 @@ const doctor: DoctorApi = {
   status: () => Promise.reject(new Error('not used')),
   history: () => [],
   lastReport: () => undefined,
+  logs: () => Promise.reject(new Error('not used')),
+  logsUnavailable: () => '`logs` needs the Docker engine: set `docker.enabled: true` and the socket in the config.',
 };
 
 const say = (text: string): string => {
@@ -43,7 +45,7 @@ describe('dispatch', () => {
 
   it('logs without a Docker engine says how to get one; malformed logs options say what is wrong', () => {
     expect(say('logs')).toContain('logs needs the Docker engine');
-    const withLogs = { ...doctor, logs: () => Promise.reject(new Error('not used')) };
+    const withLogs = { ...doctor, logsUnavailable: () => undefined };
     const plan = dispatch('logs web --tail lots', { doctor: withLogs, surface: 'console', prefix: '/ws' });
     expect(plan.kind === 'immediate' && renderText(plan.message, { color: false })).toContain('--tail needs a whole number from 1 to 500.');
   });

@@ -1,20 +1,21 @@
 /**
- * `npm run demo`: a private redis-server, the AllThrive-compatible demo backend on it, a private Prometheus
+ * Composition root of `npm run demo` (like main.ts and cli.ts; the demo target itself lives in demo/ and knows
+ * nothing of the bot): a private redis-server, the AllThrive-compatible demo backend on it, a private Prometheus
  * scraping it when the `prometheus` binary is installed, and the bot pointed at them — Slack when credentials
  * are set, the console otherwise, with `fault <name> on|off` to break the stack and watch the diagnosis change.
  * Everything started here is stopped here, by pid.
  */
-import { loadConfig } from '../config/load';
-import type { ConsoleExtra } from '../console/console';
-import { startBot } from '../main';
-import { Doctor } from '../doctor';
-import { statusMessage } from '../chat/status-message';
-import { renderText } from '../console/render';
-import { freePort } from '../util/net';
-import { startRedisServer, type RedisProcess } from './redis-process';
-import { prometheusAvailable, PROMETHEUS_INSTALL_HINT, startPrometheus, waitForScrapeSince, type PrometheusProcess } from './prometheus-process';
-import { demoConfig, demoScrapeTargets, DEMO_SCRAPE_JOB } from './demo-config';
-import { startDemoBackend, type DemoBackend, type FaultName } from './index';
+import { loadConfig } from './config/load';
+import type { ConsoleExtra } from './console/console';
+import { startBot } from './main';
+import { Doctor } from './core/doctor';
+import { statusMessage } from './chat/status-message';
+import { renderText } from './console/render';
+import { freePort } from './util/net';
+import { startRedisServer, type RedisProcess } from './demo/redis-process';
+import { prometheusAvailable, PROMETHEUS_INSTALL_HINT, startPrometheus, waitForScrapeSince, type PrometheusProcess } from './demo/prometheus-process';
+import { demoConfig, demoScrapeTargets, DEMO_SCRAPE_JOB } from './demo/demo-config';
+import { startDemoBackend, type DemoBackend, type FaultName } from './demo/index';
 
 export interface LaunchOptions {
   once: boolean;
