@@ -34,6 +34,12 @@ export class RedisTarget {
     if (!c) {
       c = new Redis(this.opts.url, {
         db,
+        // RESP2, chosen on purpose (ioredis 6 defaults to RESP3 via HELLO 3): the watched stack's own clients
+        // (redis-py under channels_redis, django-redis and Celery) speak RESP2, so the bot sees the server as they
+        // do; INFO/CLIENT LIST/SCAN replies keep the shapes the checks parse; no HELLO round trip on each fresh
+        // connection; and proxies or managed Redis that refuse HELLO with an error other than "unknown command"
+        // (which ioredis' automatic downgrade does not recognise) still answer.
+        protocol: 2,
         ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
         lazyConnect: true,
         enableOfflineQueue: true,
