@@ -3,6 +3,7 @@
  * remediations) may ask of the Doctor. It lives in the core room, not the chat room: the core must be usable —
  * and testable — with no chat adapter at all. Implemented by core/doctor.ts.
  */
+import type { AlertsApi } from '../alerts/api';
 import type { StatusReport } from '../diagnosis/types';
 import type { HistoryEntry } from '../state/history';
 
@@ -37,4 +38,6 @@ export interface DoctorApi {
   logs(env: string, q: LogsQuery): Promise<LogsResult>;
   /** Why `logs` cannot work for this environment (one sentence with the fix), or undefined when it can. */
   logsUnavailable(env: string): string | undefined;
+  /** The alerts core, when alert rules run in this process (`/ws alerts`, `/ws maintenance`, card buttons). */
+  readonly alerts?: AlertsApi;
 }

@@ -25,12 +25,12 @@ describe('manifests', () => {
   });
 
   it('ask only for the scopes the bot uses', () => {
-    expect(socket.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
+    expect(socket.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'files:write']);
     expect(httpM.oauth_config.scopes.bot).toEqual(socket.oauth_config.scopes.bot);
-    // The code calls no method needing another scope (files.uploadV2 → files:write, users.info → users:read).
+    // The code calls no method needing another scope (users.info → users:read); files:write is for the alert graph.
     const src = fs.readdirSync(path.join(REPO_ROOT, 'src/slack')).map((f) => fs.readFileSync(path.join(REPO_ROOT, 'src/slack', f), 'utf8')).join('\n');
     const methods = new Set([...src.matchAll(/method: '([a-z]+\.[A-Za-z.]+)'/g)].map((m) => m[1]));
-    expect([...methods].sort()).toEqual(['chat.postMessage', 'chat.update', 'views.open', 'views.publish', 'views.update']);
+    expect([...methods].sort()).toEqual(['chat.postMessage', 'chat.update', 'files.completeUploadExternal', 'files.getUploadURLExternal', 'views.open', 'views.publish', 'views.update']);
   });
 
   it('differ only in transport: Socket Mode vs templated HTTPS request URLs', () => {

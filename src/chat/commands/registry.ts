@@ -1,10 +1,12 @@
 /**
  * Every `/ws` subcommand, in help order. Adding one = one file + one line here.
  */
+import { alertsCommand } from './alerts';
 import { checkCommand } from './check';
 import { makeHelpCommand } from './help';
 import { historyCommand } from './history';
 import { logsCommand } from './logs';
+import { maintenanceCommand } from './maintenance';
 import { statusCommand } from './status';
 import type { CommandSpec } from './types';
 
@@ -13,6 +15,8 @@ export const commands: readonly CommandSpec[] = [
   checkCommand,
   logsCommand,
   historyCommand,
+  alertsCommand,
+  maintenanceCommand,
   makeHelpCommand(() => commands),
 ];
 
