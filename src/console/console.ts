@@ -5,6 +5,8 @@
 import readline from 'node:readline';
 import type { DoctorApi } from '../core/api';
 import { dispatch } from '../chat/dispatch';
+import type { MessageModel } from '../chat/model';
+import { ConsoleActions } from './console-actions';
 import { renderText } from './render';
 import { withSpinner } from './spinner';
 
@@ -32,7 +34,19 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
   const extras = opts.extras ?? [];
   const rl = readline.createInterface({ input, output: out, terminal: Boolean(out.isTTY), prompt: 'ws> ' });
   if (opts.banner) out.write(`${opts.banner}\n`);
-  out.write(`Type a /ws command (e.g. \`status\`, \`check redis\`, \`help\`)${extras.length ? ', `extras` for demo controls' : ''}, or \`quit\`.\n`);
+  out.write(
+    `Type a /ws command (e.g. \`status\`, \`check redis\`, \`help\`), \`actions\` and \`press <n>\` for the buttons of the last answer${
+      extras.length ? ', `extras` for demo controls' : ''
+    }, or \`quit\`.\n`,
+  );
+  const buttons = new ConsoleActions(opts.doctor, '/ws');
+  const dim = (t: string): string => (color ? `\x1b[2m${t}\x1b[0m` : t);
+  const print = (msg: MessageModel, o: { note?: string } = {}): void => {
+    out.write(`${renderText(msg, { color, width: out.columns ?? 80 })}\n`);
+    if (o.note) out.write(`${dim(o.note)}\n`);
+    const hint = msg.blocks.some((b) => b.type === 'actions') ? buttons.hint() : undefined;
+    if (hint) out.write(`${dim(hint)}\n`);
+  };
   // Prompts only make sense to a person at a terminal; piped input (scripts, tests) gets clean output.
   const prompt = (): void => {
     if (out.isTTY) rl.prompt();
@@ -48,7 +62,16 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     }
     const [word = '', ...args] = line.split(/\s+/);
     const extra = extras.find((e) => e.name === word);
-    if (word === 'extras') {
+    if (word === 'actions') {
+      out.write(`${buttons.list()}\n`);
+    } else if (word === 'press') {
+      await buttons.press(args[0], {
+        message: print,
+        progress: (m) => {
+          if (out.isTTY) out.write(`${dim(m.text)}\n`);
+        },
+      });
+    } else if (word === 'extras') {
       out.write(extras.map((e) => `  ${e.usage} — ${e.summary}`).join('\n') + '\n');
     } else if (extra) {
       try {
@@ -59,9 +82,9 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     } else {
       const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '/ws' });
       const msg = plan.kind === 'immediate' ? plan.message : await withSpinner(out, plan.placeholder.text, plan.run());
-      out.write(`${renderText(msg, { color, width: out.columns ?? 80 })}\n`);
+      print(plan.kind === 'run' ? buttons.shown(msg, line, plan.env) : buttons.shown(msg));
       if (plan.kind === 'run' && msg.details && plan.command === 'status') {
-        out.write(`${color ? '\x1b[2m' : ''}(\`check <name>\` shows a check's evidence)${color ? '\x1b[0m' : ''}\n`);
+        out.write(`${dim("(`check <name>` shows a check's evidence)")}\n`);
       }
     }
     prompt();
