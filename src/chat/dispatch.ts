@@ -2,6 +2,7 @@
  * One entry point for every adapter: text in, a plan out. Quick answers (help, errors) come back at once;
  * slow ones come with a placeholder to show immediately and a `run()` whose result replaces it in place.
  */
+import { inlineCode, literal } from './text';
 import { redactDeep } from '../telemetry/redact';
 import type { MessageModel } from './model';
 import { helpMessage } from './commands/help';
@@ -43,7 +44,7 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
   const spec = findCommand(inv.name);
   if (!spec) {
     const guess = closest(inv.name, commands.map((c) => c.name));
-    const lead = `Unknown command \`${inv.name}\`.${guess ? ` Did you mean \`${prefix} ${guess}\`?` : ''}`;
+    const lead = `Unknown command ${inlineCode(inv.name)}.${guess ? ` Did you mean \`${prefix} ${guess}\`?` : ''}`;
     return { kind: 'immediate', share: false, message: helpMessage(commands, prefix, lead) };
   }
   const problem = spec.validate(inv.args, { doctor: opts.doctor, env });
@@ -57,7 +58,7 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
       msg = await spec.run(ctx, inv.args);
     } catch (err) {
       // Core calls are built not to throw; if one does, the person still gets an answer, not silence.
-      msg = errorMessage(`\`${spec.name}\` failed: ${(err as Error).message}`, prefix);
+      msg = errorMessage(`\`${spec.name}\` failed: ${literal((err as Error).message)}`, prefix);
     }
     // Everything a command says passes redaction, error text included (it may quote a URL or a header).
     return redactDeep(msg);
@@ -68,7 +69,7 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
 function checking(command: string, env: string): MessageModel {
   return {
     text: `Running ${command} on ${env}…`,
-    blocks: [{ type: 'context', text: `:hourglass_flowing_sand: Running \`${command}\` on \`${env}\`…` }],
+    blocks: [{ type: 'context', text: `:hourglass_flowing_sand: Running ${inlineCode(command)} on ${inlineCode(env)}…` }],
   };
 }
 

@@ -2,6 +2,7 @@
  * Turns `/ws …` text (or console input) into an invocation: command name, remaining args, `--env`, and the
  * share flag. Pure: no I/O, so Slack and the console parse identically.
  */
+import { inlineCode } from './text';
 export interface Invocation {
   name: string;
   args: string[];
@@ -84,11 +85,11 @@ export function closest(word: string, known: readonly string[]): string | undefi
   return best !== undefined && bestD <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
 }
 
-const codeList = (xs: readonly string[]): string => xs.map((x) => `\`${x}\``).join(', ');
+const codeList = (xs: readonly string[]): string => xs.map((x) => inlineCode(x)).join(', ');
 
 /** "No check named `redsi`. Did you mean `redis`? Known checks: …" — undefined when the name is known. */
 export function unknownNameError(kind: string, name: string, known: readonly string[]): string | undefined {
   if (known.includes(name)) return undefined;
   const guess = closest(name, known);
-  return `No ${kind} named \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Known ${kind}s: ${codeList(known)}.`;
+  return `No ${kind} named ${inlineCode(name)}.${guess ? ` Did you mean ${inlineCode(guess)}?` : ''} Known ${kind}s: ${codeList(known)}.`;
 }

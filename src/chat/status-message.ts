@@ -1,4 +1,5 @@
 /** Builds the status answer: verdict first (root cause, next step), one row per check, evidence behind Details. */
+import { inlineCode, literal } from './text';
 import type { Finding } from '../checks/types';
 import type { StatusReport } from '../diagnosis/types';
 import type { RunTarget } from './actions/target';
@@ -17,7 +18,7 @@ export function statusMessage(report: StatusReport, opts: { check?: string } = {
     blocks.push({
       type: 'text',
       text: `*Why:* ${cause.why}\n*Next step:* ${cause.nextStep}${
-        cause.remediations.length ? `\n*Fixes that fit:* ${cause.remediations.map((r) => `\`${r}\``).join(', ')}` : ''
+        cause.remediations.length ? `\n*Fixes that fit:* ${cause.remediations.map((r) => inlineCode(r)).join(', ')}` : ''
       }`,
     });
   }
@@ -37,7 +38,7 @@ export function statusMessage(report: StatusReport, opts: { check?: string } = {
   const counts = countStatuses(report.findings);
   blocks.push({
     type: 'context',
-    text: `env \`${report.env}\` · ${report.findings.length} checks in ${report.durationMs} ms · ${counts}${
+    text: `env ${inlineCode(report.env)} · ${report.findings.length} checks in ${report.durationMs} ms · ${counts}${
       report.timedOut.length ? ` · timed out: ${report.timedOut.join(', ')}` : ''
     } · ${report.startedAt}`,
   });
@@ -63,7 +64,7 @@ export function detailsMessage(report: StatusReport): MessageModel {
   for (const f of report.findings) {
     blocks.push({
       type: 'text',
-      text: `${STATUS_EMOJI[f.status]} *${f.check}* — ${f.summary}\n_${f.ref}_`,
+      text: `${STATUS_EMOJI[f.status]} *${literal(f.check)}* — ${literal(f.summary)}\n_${literal(f.ref)}_`,
     });
     const ev = Object.entries(f.evidence);
     if (ev.length) blocks.push({ type: 'code', text: ev.map(([k, v]) => `${k}: ${String(v)}`).join('\n') });

@@ -13,7 +13,7 @@
  */
 import type { Effect, Place } from '../chat/actions/types';
 import type { MessageModel } from '../chat/model';
-import type { ActionInput } from './bot';
+import type { ActionInput } from './inputs';
 import { ChannelMessage, ResponseUrlMessage, type LiveMessage } from './live-message';
 import type { OutboundQueue } from './outbound-queue';
 import { renderModal } from './render';

@@ -23,33 +23,8 @@ import type { OutboundQueue } from './outbound-queue';
 import { ResultStore } from './result-store';
 import { parseActionId, renderMessage } from './render';
 
-export interface CommandInput {
-  text: string;
-  user_id: string;
-  user_name?: string;
-  channel_id: string;
-  response_url: string;
-  trigger_id: string;
-}
-
-export interface ActionInput {
-  actionId: string;
-  blockId?: string;
-  value?: string;
-  userId: string;
-  userName?: string;
-  triggerId: string;
-  responseUrl?: string;
-  container:
-    | { type: 'message'; channelId: string; messageTs: string; isEphemeral: boolean }
-    | { type: 'view'; viewId: string };
-}
-
-export interface HomeOpenedInput {
-  user: string;
-  tab?: string;
-  eventId?: string;
-}
+export type { ActionInput, CommandInput, HomeOpenedInput } from './inputs';
+import type { ActionInput, CommandInput, HomeOpenedInput } from './inputs';
 
 /** The body a slash command may be acknowledged with (an immediate private answer). */
 export type AckBody = { response_type: 'ephemeral' | 'in_channel'; text: string; blocks: unknown[] } | undefined;

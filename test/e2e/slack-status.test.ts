@@ -60,6 +60,8 @@ describe.each<[Transport]>([['http'], ['socket']])('/ws over %s', (transport) =>
     await h.app.idle(20000);
     // Nothing the bot sent was refused for its shape (not_in_channel is provoked on purpose below).
     expect(h.standIn.refusals.filter((r) => r.error !== 'not_in_channel')).toEqual([]);
+    // Nothing the bot sent holds a live mention or link (text is never markup).
+    expect(h.standIn.liveMarkup).toEqual([]);
   });
 
   const latest = (m: StoredMessage | undefined): string => (m ? visibleText(m) : '');

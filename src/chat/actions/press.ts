@@ -5,6 +5,7 @@
  */
 import { redact } from '../../telemetry/redact';
 import type { MessageModel } from '../model';
+import { inlineCode, literal } from '../text';
 import { findAction } from './registry';
 import type { ActionContext, ActionUpdate, AnyActionSpec } from './types';
 import { ActionRefusal } from './types';
@@ -35,11 +36,11 @@ export interface PressOptions {
 /** Checks a press without running it: the spec and the verified value, or why it is refused. */
 export function verifyPress(input: PressInput, seal: ActionSeal): { ok: true; spec: AnyActionSpec; value: unknown; ref?: string } | { ok: false; reason: string } {
   const spec = findAction(input.actionId);
-  if (!spec) return { ok: false, reason: `no action \`${input.actionId.slice(0, 60)}\` in this version of ws-doctor` };
+  if (!spec) return { ok: false, reason: `no action ${inlineCode(input.actionId.slice(0, 60))} in this version of ws-doctor` };
   const un = seal.unseal(spec.id, input.value);
   if (!un.ok) return { ok: false, reason: un.reason };
   const parsed = spec.schema.safeParse(un.unsealed.value);
-  if (!parsed.success) return { ok: false, reason: `the value does not fit \`${spec.id}\` (${parsed.error.issues[0]?.message ?? 'invalid'})` };
+  if (!parsed.success) return { ok: false, reason: `the value does not fit \`${spec.id}\` (${literal(parsed.error.issues[0]?.message ?? 'invalid')})` };
   return { ok: true, spec, value: parsed.data, ...(un.unsealed.ref ? { ref: un.unsealed.ref } : {}) };
 }
 

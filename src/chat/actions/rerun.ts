@@ -1,3 +1,4 @@
+import { inlineCode } from '../text';
 import type { ActionSpec } from './types';
 import { commandFor, runTarget, type RunTarget } from './target';
 
@@ -13,7 +14,7 @@ export const rerunAction: ActionSpec<RunTarget> = {
     const command = commandFor(target);
     ctx.progress({
       text: `Re-running ${command}…`,
-      blocks: [{ type: 'context', text: `:hourglass_flowing_sand: Re-running \`${command}\`…` }],
+      blocks: [{ type: 'context', text: `:hourglass_flowing_sand: Re-running ${inlineCode(command)}…` }],
     });
     return { message: await ctx.runCommand(command), command, attribution: 'Re-run by' };
   },

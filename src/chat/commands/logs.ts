@@ -1,4 +1,5 @@
 import { parseDurationSeconds } from '../../util/duration';
+import { inlineCode, literal } from '../text';
 import type { LogsQuery } from '../../core/api';
 import type { CommandSpec } from './types';
 
@@ -32,11 +33,11 @@ export function parseLogsArgs(args: string[]): LogsQuery | string {
       q.tail = n;
       i++;
     } else if (a.startsWith('-')) {
-      return `Unknown option \`${a}\` for \`logs\`; use \`--since\`, \`--grep\` or \`--tail\`.`;
+      return `Unknown option ${inlineCode(a)} for \`logs\`; use \`--since\`, \`--grep\` or \`--tail\`.`;
     } else if (q.service === undefined) {
       q.service = a;
     } else {
-      return `\`logs\` takes one service name (got \`${q.service}\` and \`${a}\`).`;
+      return `\`logs\` takes one service name (got ${inlineCode(q.service ?? '')} and ${inlineCode(a)}).`;
     }
   }
   return q;
@@ -59,9 +60,9 @@ export const logsCommand: CommandSpec = {
     const q = parseLogsArgs(args);
     if (typeof q === 'string') throw new Error('logs called without validation');
     const res = await ctx.doctor.logs(ctx.env, q);
-    const header = `Logs of \`${res.service}\` (${res.container}) — last ${Math.round(q.sinceSeconds / 60) || q.sinceSeconds + 's'}${
+    const header = `Logs of ${inlineCode(res.service)} (${literal(res.container)}) — last ${Math.round(q.sinceSeconds / 60) || q.sinceSeconds + 's'}${
       q.sinceSeconds >= 60 ? ' min' : ''
-    }${q.grep ? `, matching \`${q.grep}\`` : ''}`;
+    }${q.grep ? `, matching ${inlineCode(q.grep)}` : ''}`;
     return {
       text: `${res.lines.length} log lines of ${res.service}`,
       blocks: [

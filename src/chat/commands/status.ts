@@ -1,4 +1,5 @@
 import { statusMessage } from '../status-message';
+import { inlineCode } from '../text';
 import type { CommandSpec } from './types';
 
 export const statusCommand: CommandSpec = {
@@ -8,7 +9,7 @@ export const statusCommand: CommandSpec = {
   examples: ['status', 'status --env staging', 'status share'],
   slow: true,
   shareable: true,
-  validate: (args) => (args.length ? `\`status\` takes no arguments (got \`${args.join(' ')}\`).` : undefined),
+  validate: (args) => (args.length ? `\`status\` takes no arguments (got ${inlineCode(args.join(' '))}).` : undefined),
   async run(ctx) {
     return statusMessage(await ctx.doctor.status(ctx.env));
   },
