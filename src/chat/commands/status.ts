@@ -4,7 +4,8 @@ import type { CommandSpec } from './types';
 
 export const statusCommand: CommandSpec = {
   name: 'status',
-  usage: 'status [--env E] [share]',
+  usage: 'status [--env E]',
+  slackOptions: '[share]',
   summary: 'Run every diagnostic at once and give one verdict: what is broken, why, what to do.',
   examples: ['status', 'status --env staging', 'status share'],
   slow: true,
