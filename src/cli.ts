@@ -11,7 +11,7 @@ import { configReference } from './config/reference';
 import type { Config } from './config/schema';
 import { dispatch } from './chat/dispatch';
 import { quoteArg } from './chat/parse';
-import { renderText } from './console/render';
+import { renderForStream } from './console/render';
 import { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 import { startBot } from './main';
@@ -60,7 +60,7 @@ async function once(text: string, opts: GlobalOpts): Promise<number> {
   try {
     const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor' });
     const msg = plan.kind === 'immediate' ? plan.message : await plan.run();
-    process.stdout.write(renderText(msg, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+    process.stdout.write(renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
     return plan.kind === 'immediate' ? EXIT.usage : 0;
   } finally {
     await closeQuickly(doctor);
@@ -90,7 +90,7 @@ export function buildProgram(): Command {
         if (cmdOpts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         else {
           const { statusMessage } = await import('./chat/status-message');
-          process.stdout.write(renderText(statusMessage(report), { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+          process.stdout.write(renderForStream(statusMessage(report), process.stdout, 'ws-doctor') + '\n');
         }
         process.exitCode = EXIT[report.verdict.overall];
       } finally {
