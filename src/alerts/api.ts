@@ -9,6 +9,7 @@ export interface AlertsApi {
   test(rule: string, env: string, user: string): Promise<{ ok: boolean; message: string; incident?: string }>;
   acknowledge(incident: string, user: string): Promise<{ ok: boolean; message: string }>;
   silenceIncident(incident: string, durationMs: number, user: string, comment?: string): Promise<{ ok: boolean; message: string }>;
+  silenceRule(rule: string, env: string, durationMs: number, user: string, comment?: string): Promise<{ ok: boolean; message: string }>;
   startMaintenance(env: string, durationMs: number, reason: string, user: string): Promise<MaintenanceWindow>;
   activeMaintenance(env: string): Promise<MaintenanceWindow | undefined>;
   view(incident: string): Promise<IncidentView | undefined>;

@@ -34,6 +34,19 @@ export function incidentCard(view: IncidentView, now = Date.now()): CardModel {
   const { incident: inc, root, rootRule, symptoms, status } = view;
   const test = inc.test || root.test;
   const tag = test ? '[TEST] ' : '';
+  if (inc.mergedInto) {
+    const text = `Merged: ${inc.title} → ${inc.mergedInto.title}`;
+    return {
+      model: {
+        text,
+        blocks: [
+          { type: 'header', text: `↪ ${tag}${inc.title}` },
+          { type: 'text', text: `Moved under *${literal(inc.mergedInto.title)}*: these alerts are symptoms of that cause and are listed on its card.` },
+        ],
+        visibility: 'channel',
+      },
+    };
+  }
   const head =
     status === 'resolved' ? `✅ ${tag}Resolved: ${inc.title}` : status === 'flapping' ? `🟡 ${tag}Flapping: ${inc.title}` : `${SEVERITY_EMOJI[root.severity]} ${tag}Firing: ${inc.title}`;
   const blocks: MessageBlock[] = [{ type: 'header', text: head }];
@@ -73,16 +86,17 @@ export function incidentCard(view: IncidentView, now = Date.now()): CardModel {
   if (view.silence) notes.push(`Silenced by ${mention(view.silence.createdBy)} until ${new Date(view.silence.endsAt).toISOString().slice(11, 16)} UTC`);
 
   if (status !== 'resolved' && !test) {
-    const key = inc.key;
+    const ref = { incident: inc.key, env: root.env };
     const actions: MessageAction[] = [];
-    if (!inc.ackedBy) actions.push({ kind: ALERT_ACTION.ack, label: 'Acknowledge', value: key, style: 'primary' });
+    if (!inc.ackedBy) actions.push({ kind: ALERT_ACTION.ack, label: 'Acknowledge', value: ref, style: 'primary' });
     if (!view.silence) {
-      actions.push({ kind: ALERT_ACTION.silence, label: 'Silence 1 h', value: `${key}|1h` });
-      actions.push({ kind: ALERT_ACTION.silence, label: 'Silence 4 h', value: `${key}|4h` });
-      actions.push({ kind: ALERT_ACTION.silence, label: 'Silence…', value: `${key}|custom` });
+      actions.push({ kind: ALERT_ACTION.silence, label: 'Silence 1 h', value: { ...ref, duration: '1h' } });
+      actions.push({ kind: ALERT_ACTION.silence, label: 'Silence 4 h', value: { ...ref, duration: '4h' } });
+      actions.push({ kind: ALERT_ACTION.silence, label: 'Silence…', value: { ...ref, duration: 'custom' } });
     }
-    actions.push({ kind: ALERT_ACTION.diagnose, label: 'Run diagnostics', value: `${root.env}|${key}` });
-    for (const id of rootRule?.remediations ?? []) actions.push({ kind: ALERT_ACTION.remediate, label: `Fix: ${id}`, value: `${id}|${root.env}|${key}` });
+    actions.push({ kind: ALERT_ACTION.diagnose, label: 'Run diagnostics', value: ref });
+    // The remediation flow (approval, lock, plan, verify) takes over from here: same value shape as its own buttons.
+    for (const id of rootRule?.remediations ?? []) actions.push({ kind: ALERT_ACTION.remediate, label: `Fix: ${id}`, value: { env: root.env, action: id } });
     blocks.push({ type: 'actions', actions });
   }
   const text = `${status === 'resolved' ? 'Resolved' : status === 'flapping' ? 'Flapping' : 'Firing'}: ${tag}${inc.title}${symptoms.length ? ` (+${symptoms.length} held back)` : ''}`;
@@ -90,16 +104,18 @@ export function incidentCard(view: IncidentView, now = Date.now()): CardModel {
 }
 
 /** Slack user ids become mentions (restored only in the trusted note); anything else is shown as text. */
+const SLACK_USER = /^[UW][A-Z0-9]{1,20}$/;
+
 function mention(user: string): string {
-  return /^[UW][A-Z0-9]{1,20}$/.test(user) ? `<@${user}>` : user;
+  return SLACK_USER.test(user) ? `<@${user}>` : user;
 }
 
 export function threadNoteModel(note: ThreadNote): CardModel {
   const emoji = { repeat: '🔁', resolved: '✅', fired: '🔴', ack: '👀', silence: '🔕', 'silence-expiring': '⏳', 'silence-ended': '🔔', flapping: '🟡', info: 'ℹ️', maintenance: '🛠' }[note.kind];
-  // People's ids in notes become mentions through the trusted note line; the text itself stays plain.
-  const ids = [...note.text.matchAll(/\b([UW][A-Z0-9]{8,20})\b/g)].map((m) => m[1]!);
-  const text = ids.length ? note.text.replace(/\b([UW][A-Z0-9]{8,20})\b/g, '<@$1>') : note.text;
-  return ids.length
-    ? { model: { text: `${emoji} ${note.text}`, blocks: [] }, note: `${emoji} ${text}` }
-    : { model: { text: `${emoji} ${note.text}`, blocks: [{ type: 'text', text: `${emoji} ${literal(note.text)}` }] } };
+  const ids = (note.mentions ?? []).filter((u) => SLACK_USER.test(u));
+  if (!ids.length) return { model: { text: `${emoji} ${note.text}`, blocks: [{ type: 'text', text: `${emoji} ${literal(note.text)}` }] } };
+  // Only the named ids become mentions, through the trusted note line; everything else stays text.
+  let text = note.text;
+  for (const u of ids) text = text.split(u).join(`<@${u}>`);
+  return { model: { text: `${emoji} ${note.text}`, blocks: [] }, note: `${emoji} ${text}` };
 }

@@ -6,6 +6,7 @@
  */
 import type { IncidentSink } from '../alerts/sink';
 import type { CardRef, IncidentView, ThreadNote } from '../alerts/types';
+import { ActionSeal, sealActions } from '../chat/actions/seal';
 import { incidentCard, threadNoteModel } from '../chat/alert-card';
 import type { OutboundQueue } from './outbound-queue';
 import { renderMessage } from './render';
@@ -13,12 +14,14 @@ import { renderMessage } from './render';
 export class SlackIncidentSink implements IncidentSink {
   constructor(
     private readonly queue: OutboundQueue,
+    /** Button values are sealed with the app's key: a forged or tampered press runs nothing. */
+    private readonly seal: ActionSeal,
     private readonly opts: { uploadTimeoutMs?: number } = {},
   ) {}
 
   private rendered(view: IncidentView): { text: string; blocks: unknown[] } {
     const card = incidentCard(view);
-    const r = renderMessage(card.model, { ...(card.note ? { note: card.note } : {}), ref: `inc-${view.incident.key}` });
+    const r = renderMessage(sealActions(card.model, this.seal), { ...(card.note ? { note: card.note } : {}), ref: `inc-${view.incident.key}` });
     return { text: r.text, blocks: r.blocks };
   }
 

@@ -14,6 +14,7 @@ import type { Config } from '../config/schema';
 import type { Logger } from '../telemetry/logger';
 import { ActionSeal } from '../chat/actions/seal';
 import { loadActionKey } from '../state/action-key';
+import { SlackIncidentSink } from './alert-sink';
 import { SlackBot } from './bot';
 import { registerListeners } from './handlers';
 import { boltLogger, defaultLogger, scrub } from './logging';
@@ -37,6 +38,8 @@ export interface SlackAppOptions {
   onRefused?: (reason: string) => void;
   /** Where the button-sealing key is kept (state/action-key.ts); `null` = memory only. Default config.stateDir. */
   stateDir?: string | null;
+  /** HTTP mode: more endpoints on the same port (the Alertmanager webhook); each authenticates itself. */
+  extraRoutes?: Record<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>;
 }
 
 export interface SlackAppHandle {
@@ -51,6 +54,8 @@ export interface SlackAppHandle {
   /** Wait until handler work and the outbound queue are idle (tests, graceful stops). */
   idle(timeoutMs?: number): Promise<boolean>;
   stats(): QueueStats;
+  /** Where incident cards go: this app's queue, its buttons sealed with this app's key. */
+  incidentSink(): SlackIncidentSink;
   stop(): Promise<void>;
 }
 
@@ -81,7 +86,8 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
   });
   const key = loadActionKey(opts.stateDir === undefined ? opts.config.stateDir : opts.stateDir);
   if (!key.persistent) log.warn(`button key kept in ${key.source}: buttons sent before a restart will be refused after it`);
-  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal: new ActionSeal(key.key) });
+  const seal = new ActionSeal(key.key);
+  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal });
 
   let httpReceiver: GuardedHttpReceiver | undefined;
   const receiver =
@@ -92,6 +98,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
           host: opts.listen?.host ?? opts.config.slack.host,
           logger: slackLog,
           ...(opts.onRefused ? { onRefused: opts.onRefused } : {}),
+          ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
         }))
       : socketModeReceiver({ appToken: resolved.appToken ?? '', ...(resolved.apiUrl ? { apiUrl: clientOptions.slackApiUrl } : {}), logger: slackLog });
 
@@ -128,6 +135,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       return worked && drained;
     },
     stats: () => queue.stats(),
+    incidentSink: () => new SlackIncidentSink(queue, seal),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -52,7 +52,7 @@ describe('manifests', () => {
   });
 
   it('are what the stand-in reads', () => {
-    expect(readManifest()).toMatchObject({ scopes: ['commands', 'chat:write'], commands: ['/ws'], socketMode: true, homeTab: true });
+    expect(readManifest()).toMatchObject({ scopes: ['commands', 'chat:write', 'files:write'], commands: ['/ws'], socketMode: true, homeTab: true });
     expect(readManifest(path.join(REPO_ROOT, 'manifest.http.yml')).socketMode).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
  * `/ws alerts test <rule>` — a test notification through the whole path, marked as a test;
  * `/ws alerts rules` — the loaded rules.
  */
+import { parseDurationSeconds } from '../../util/duration';
 import { formatDuration } from '../../util/prom-duration';
 import type { MessageBlock, MessageModel } from '../model';
 import { inlineCode, literal } from '../text';
@@ -16,9 +17,9 @@ const notRunning = (ctx: Pick<CommandContext, 'prefix'>): MessageModel => ({
 
 export const alertsCommand: CommandSpec = {
   name: 'alerts',
-  usage: 'alerts [test <rule> | rules] [--env E]',
+  usage: 'alerts [test <rule> | silence <rule> <duration> [comment] | rules] [--env E]',
   summary: 'Active alerts with state and age; `test <rule>` sends a test notification through the whole path.',
-  examples: ['alerts', 'alerts test RedisDown', 'alerts rules'],
+  examples: ['alerts', 'alerts test RedisDown', 'alerts silence CeleryBacklog 30m deploying workers', 'alerts rules'],
   slow: false,
   validate(args, { doctor }) {
     const [sub, ...rest] = args;
@@ -29,7 +30,15 @@ export const alertsCommand: CommandSpec = {
       const names = doctor.alerts?.rules.map((r) => r.name);
       return names ? unknownNameError('rule', rest[0] ?? '', names) : undefined;
     }
-    return `Unknown \`alerts\` subcommand ${inlineCode(sub)}: use \`alerts\`, \`alerts test <rule>\` or \`alerts rules\`.`;
+    if (sub === 'silence') {
+      const [rule, d] = rest;
+      if (!rule || !d) return '`alerts silence` needs a rule and a duration, e.g. `alerts silence RedisDown 30m`.';
+      const s = parseDurationSeconds(d);
+      if (s === undefined || s < 60 || s > 30 * 86400) return `\`${literal(d)}\` is not a silence length: use 1m … 30d, e.g. \`30m\`, \`8h\`, \`2d\`.`;
+      const names = doctor.alerts?.rules.map((r) => r.name);
+      return names ? unknownNameError('rule', rule, names) : undefined;
+    }
+    return `Unknown \`alerts\` subcommand ${inlineCode(sub)}: use \`alerts\`, \`alerts test <rule>\`, \`alerts silence <rule> <duration>\` or \`alerts rules\`.`;
   },
   async run(ctx, args) {
     const api = ctx.doctor.alerts;
@@ -38,6 +47,11 @@ export const alertsCommand: CommandSpec = {
     if (sub === 'test') {
       const r = await api.test(name ?? '', ctx.env, ctx.user?.id ?? ctx.surface);
       return { text: r.message, blocks: [{ type: 'text', text: `${r.ok ? '🧪' : ':warning:'} ${literal(r.message)}` }] };
+    }
+    if (sub === 'silence') {
+      const [rule = '', d = '', ...comment] = args.slice(1);
+      const r = await api.silenceRule(rule, ctx.env, (parseDurationSeconds(d) ?? 0) * 1000, ctx.user?.id ?? ctx.surface, comment.join(' '));
+      return { text: r.message, blocks: [{ type: 'text', text: `${r.ok ? '🔕' : ':warning:'} ${literal(r.message)}` }] };
     }
     if (sub === 'rules') {
       const lines = api.rules.map((r) => `• ${inlineCode(r.name)} — ${r.kind === 'prom' ? `PromQL, for ${formatDuration(r.forMs)}` : `check ${inlineCode(r.check)} ×${r.failAfter}`} · ${r.severity}${r.dependsOn.length ? ` · after ${r.dependsOn.map(inlineCode).join(', ')}` : ''}`);
