@@ -19,6 +19,8 @@ export interface MessageAction {
   /** Action kind the adapters route on: `rerun`, `details`, `share`, later `remediate:<id>`, `approve`, … */
   kind: string;
   label: string;
+  /** What a screen reader says for the button (Slack's `accessibility_label`): what pressing it does. */
+  accessibilityLabel?: string;
   /** Opaque payload handed back on click (≤ 2000 chars). */
   value: string;
   style?: 'primary' | 'danger';
