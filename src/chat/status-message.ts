@@ -2,11 +2,13 @@
 import { inlineCode, literal } from './text';
 import type { Finding } from '../checks/types';
 import type { StatusReport } from '../diagnosis/types';
+import type { RunTarget } from './actions/target';
 import { OVERALL_EMOJI, STATUS_EMOJI, type MessageBlock, type MessageModel } from './model';
 
 const ORDER = { fail: 0, unknown: 1, warn: 2, ok: 3 } as const;
 
-export function statusMessage(report: StatusReport, opts: { rerunValue?: string } = {}): MessageModel {
+/** `check` narrows the buttons to one check (the answer of `check <name>`). */
+export function statusMessage(report: StatusReport, opts: { check?: string } = {}): MessageModel {
   const { verdict } = report;
   const blocks: MessageBlock[] = [
     { type: 'verdict', overall: verdict.overall, text: verdict.headline },
@@ -40,11 +42,11 @@ export function statusMessage(report: StatusReport, opts: { rerunValue?: string 
       report.timedOut.length ? ` · timed out: ${report.timedOut.join(', ')}` : ''
     } · ${report.startedAt}`,
   });
-  const value = opts.rerunValue ?? report.env;
+  const value: RunTarget = { env: report.env, ...(opts.check ? { check: opts.check } : {}) };
   blocks.push({
     type: 'actions',
     actions: [
-      { kind: 'rerun', label: 'Re-run', accessibilityLabel: `Run every check on ${report.env} again`, value, style: 'primary' },
+      { kind: 'rerun', label: 'Re-run', accessibilityLabel: opts.check ? `Run ${opts.check} on ${report.env} again` : `Run every check on ${report.env} again`, value, style: 'primary' },
       { kind: 'details', label: 'Details', accessibilityLabel: 'Show the evidence behind each check', value },
       { kind: 'share', label: 'Post to channel', accessibilityLabel: 'Post this answer to the channel for everyone', value },
     ],
