@@ -20,6 +20,14 @@ demo prometheus     prometheus
 test podman         podman
 test runc           /usr/sbin/runc
 test busybox-static /bin/busybox
+test python3-daphne                       /usr/lib/python3/dist-packages/daphne
+test python3-django-channels              /usr/lib/python3/dist-packages/channels
+test python3-channels-redis               /usr/lib/python3/dist-packages/channels_redis
+test python3-django                       /usr/lib/python3/dist-packages/django
+test python3-djangorestframework          /usr/lib/python3/dist-packages/rest_framework
+test python3-redis                        /usr/lib/python3/dist-packages/redis
+test python3-djangorestframework-simplejwt /usr/lib/python3/dist-packages/rest_framework_simplejwt
+test python3-django-prometheus            /usr/lib/python3/dist-packages/django_prometheus
 '
 
 want="${1:-all}"

@@ -19,6 +19,21 @@ import { launchDemo } from './demo-launch';
 
 export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
 
+/**
+ * Set by one-shot commands (everything but `start` and an interactive `demo`): once their answer is printed,
+ * `main()` ends the process with the exit code instead of waiting for every socket and timer to wind down —
+ * a hung peer (a Redis that accepts and never answers) must not keep cron or CI waiting.
+ */
+let oneShot = false;
+
+/** Closes the Doctor's clients, but never waits longer than `ms`: the answer is out, a peer may be hung. */
+async function closeQuickly(doctor: Doctor, ms = 500): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([doctor.close().catch(() => undefined), bound]);
+  clearTimeout(timer);
+}
+
 interface GlobalOpts {
   config?: string;
   env?: string;
@@ -38,6 +53,7 @@ function envOf(config: Config, opts: GlobalOpts): string {
 
 /** Runs a chat command once and prints it as console text: the CLI and Slack answer from the same models. */
 async function once(text: string, opts: GlobalOpts): Promise<number> {
+  oneShot = true;
   const config = load(opts);
   const env = envOf(config, opts);
   const doctor = Doctor.create(config);
@@ -47,7 +63,7 @@ async function once(text: string, opts: GlobalOpts): Promise<number> {
     process.stdout.write(renderText(msg, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
     return plan.kind === 'immediate' ? EXIT.usage : 0;
   } finally {
-    await doctor.close();
+    await closeQuickly(doctor);
   }
 }
 
@@ -64,6 +80,7 @@ export function buildProgram(): Command {
     .description('run every check once and print the verdict; exit 0 ok, 1 degraded, 2 down')
     .option('--json', 'print the full report as JSON')
     .action(async (cmdOpts: { json?: boolean }) => {
+      oneShot = true;
       const opts = program.opts<GlobalOpts>();
       const config = load(opts);
       const env = envOf(config, opts);
@@ -77,7 +94,7 @@ export function buildProgram(): Command {
         }
         process.exitCode = EXIT[report.verdict.overall];
       } finally {
-        await doctor.close();
+        await closeQuickly(doctor);
       }
     });
 
@@ -136,17 +153,26 @@ export function buildProgram(): Command {
     .addOption(new Option('--once', 'run one status against the demo stack, print it and exit'))
     .addOption(new Option('--fault <name...>', 'switch these faults on before starting'))
     .action(async (o: { once?: boolean; fault?: string[] }) => {
+      oneShot = Boolean(o.once);
       process.exitCode = await launchDemo({ once: Boolean(o.once), faults: o.fault ?? [], config: program.opts<GlobalOpts>().config });
     });
 
   return program;
 }
 
+/** Ends the process once stdout and stderr have taken everything written (pipes to cron/CI included). */
+async function exitFlushed(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
+  process.exit(code);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  let failed = false;
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    failed = true;
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = EXIT.usage;
@@ -159,6 +185,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.usage;
     }
   }
+  // A one-shot command has answered (or failed to start): nothing left to wait for.
+  if (oneShot || failed) await exitFlushed(Number(process.exitCode ?? 0));
 }
 
 if (require.main === module) void main(process.argv);
