@@ -4,6 +4,7 @@
  */
 import readline from 'node:readline';
 import type { DoctorApi } from '../core/api';
+import { localUser } from '../util/local-user';
 import { dispatch } from '../chat/dispatch';
 import { renderText } from './render';
 import { withSpinner } from './spinner';
@@ -23,6 +24,8 @@ export interface ConsoleOptions {
   extras?: ConsoleExtra[];
   banner?: string;
   color?: boolean;
+  /** Who types here (policy principal); default the login name, `local:<name>`. */
+  user?: { id: string; name?: string };
 }
 
 export async function runConsole(opts: ConsoleOptions): Promise<void> {
@@ -57,7 +60,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
         out.write(`${(err as Error).message}\n`);
       }
     } else {
-      const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '/ws' });
+      const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '/ws', user: opts.user ?? localUser() });
       const msg = plan.kind === 'immediate' ? plan.message : await withSpinner(out, plan.placeholder.text, plan.run());
       out.write(`${renderText(msg, { color, width: out.columns ?? 80 })}\n`);
       if (plan.kind === 'run' && msg.details && plan.command === 'status') {

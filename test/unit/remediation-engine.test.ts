@@ -10,7 +10,7 @@ import { policySchema } from '../../src/config/policy-schema';
 import { RemediationEngine, type RemediationHost } from '../../src/remediations/engine';
 import { Policy } from '../../src/remediations/policy';
 import type { RemediationRequest } from '../../src/remediations/request';
-import type { RemediationAction } from '../../src/remediations/types';
+import type { ExecuteResult, RemediationAction } from '../../src/remediations/types';
 import { MemoryStateStore } from '../../src/state/memory-store';
 import type { Targets } from '../../src/targets/targets';
 
@@ -32,7 +32,7 @@ const restartThing: RemediationAction<{ name: string }> = {
   async preview(_ctx, a) {
     return { summary: `Restart ${a.name}`, items: [{ kind: 'container', label: a.name, detail: `generation ${world.generation}` }], touches: [`thing:${a.name}:${world.generation}`], actionable: true };
   },
-  async execute(_ctx, a, progress) {
+  async execute(_ctx, a, progress): Promise<ExecuteResult> {
     progress({ step: `restart ${a.name}`, done: false });
     if (world.gate) await world.gate;
     world.restarts++;
