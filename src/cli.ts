@@ -11,7 +11,7 @@ import { configReference } from './config/reference';
 import type { Config } from './config/schema';
 import { dispatch } from './chat/dispatch';
 import { quoteArg } from './chat/parse';
-import { renderText } from './console/render';
+import { renderForStream } from './console/render';
 import { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 import { startBot } from './main';
@@ -61,7 +61,7 @@ async function once(text: string, opts: GlobalOpts): Promise<number> {
   try {
     const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor', user: localUser() });
     const msg = plan.kind === 'immediate' ? plan.message : await plan.run();
-    process.stdout.write(renderText(msg, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+    process.stdout.write(renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
     return plan.kind === 'immediate' ? EXIT.usage : 0;
   } finally {
     await closeQuickly(doctor);
@@ -91,7 +91,7 @@ export function buildProgram(): Command {
         if (cmdOpts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         else {
           const { statusMessage } = await import('./chat/status-message');
-          process.stdout.write(renderText(statusMessage(report), { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+          process.stdout.write(renderForStream(statusMessage(report), process.stdout, 'ws-doctor') + '\n');
         }
         process.exitCode = EXIT[report.verdict.overall];
       } finally {
@@ -169,6 +169,34 @@ export function buildProgram(): Command {
       } finally {
         await closeQuickly(doctor);
       }
+    });
+
+  const rules = program.command('rules').description('alert rule files');
+  rules
+    .command('check <file...>')
+    .description('validate rule files (PromQL through Prometheus\' own parser when reachable); exit 1 on any problem')
+    .option('--prometheus <url>', 'Prometheus to parse PromQL with (default: the environment\'s prometheus.url)')
+    .action(async (files: string[], o: { prometheus?: string }) => {
+      const { checkRuleFiles } = await import('./alerts/rules/check-files');
+      const { allChecks } = await import('./checks/registry');
+      const { CAUSES } = await import('./diagnosis/causes');
+      const opts = program.opts<GlobalOpts>();
+      const cfg = load(opts);
+      const envCfg = cfg.environments[envOf(cfg, opts)];
+      const prometheusUrl = o.prometheus ?? (envCfg?.prometheus.enabled ? envCfg.prometheus.url : undefined);
+      const report = await checkRuleFiles(files, {
+        checkNames: allChecks.map((c) => c.name),
+        knownRemediations: [...new Set(CAUSES.flatMap((c) => c.remediations))],
+        ...(prometheusUrl ? { prometheusUrl } : {}),
+      });
+      for (const p of report.problems) process.stderr.write(`error: ${p}\n`);
+      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+      const verified = report.promqlVerified ? 'PromQL parsed by Prometheus' : 'PromQL not verified';
+      process.stdout.write(
+        `${report.ok ? 'ok' : 'FAILED'}: ${report.rules} rule(s) (${report.promRules} PromQL, ${report.checkRules} check)` +
+          `${report.skippedRecording ? `, ${report.skippedRecording} recording rule(s) skipped` : ''}; ${verified}; ${report.problems.length} problem(s)\n`,
+      );
+      process.exitCode = report.ok ? 0 : 1;
     });
 
   const config = program.command('config').description('inspect the configuration');
