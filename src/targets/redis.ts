@@ -57,9 +57,24 @@ export class RedisTarget {
     return c;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Close every client, bounded: a polite QUIT first, but a Redis that accepts and never answers would make
+   * QUIT wait forever (and keep a one-shot CLI alive), so after `graceMs` the socket is simply dropped.
+   * `disconnect()` also stops the background reconnect timer of a client whose server is gone.
+   */
+  async close(graceMs = 250): Promise<void> {
     const all = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all(
+      all.map(async (c) => {
+        if (c.status === 'ready' || c.status === 'connect') {
+          let timer: NodeJS.Timeout | undefined;
+          const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+          await Promise.race([c.quit().catch(() => undefined), grace]);
+          clearTimeout(timer);
+        }
+        c.disconnect();
+      }),
+    );
   }
 }
