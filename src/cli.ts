@@ -11,11 +11,12 @@ import { configReference } from './config/reference';
 import type { Config } from './config/schema';
 import { dispatch } from './chat/dispatch';
 import { quoteArg } from './chat/parse';
-import { renderText } from './console/render';
+import { renderForStream } from './console/render';
 import { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 import { startBot } from './main';
 import { launchDemo } from './demo-launch';
+import { localUser } from './util/local-user';
 
 export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
 
@@ -58,9 +59,9 @@ async function once(text: string, opts: GlobalOpts): Promise<number> {
   const env = envOf(config, opts);
   const doctor = Doctor.create(config);
   try {
-    const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor' });
+    const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor', user: localUser() });
     const msg = plan.kind === 'immediate' ? plan.message : await plan.run();
-    process.stdout.write(renderText(msg, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+    process.stdout.write(renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
     return plan.kind === 'immediate' ? EXIT.usage : 0;
   } finally {
     await closeQuickly(doctor);
@@ -90,7 +91,7 @@ export function buildProgram(): Command {
         if (cmdOpts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         else {
           const { statusMessage } = await import('./chat/status-message');
-          process.stdout.write(renderText(statusMessage(report), { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+          process.stdout.write(renderForStream(statusMessage(report), process.stdout, 'ws-doctor') + '\n');
         }
         process.exitCode = EXIT[report.verdict.overall];
       } finally {
@@ -121,6 +122,81 @@ export function buildProgram(): Command {
     .description('last results per check, from the state directory')
     .action(async (check?: string) => {
       process.exitCode = await once(`history${check ? ` ${check}` : ''}`, program.opts());
+    });
+
+  program
+    .command('remediate [args...]')
+    .description('preview a fix and request it (a second person approves); approve/deny/show/pending; --dry-run previews only')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      process.exitCode = await once(['remediate', ...args].map(quoteArg).join(' '), program.opts());
+    });
+
+  const audit = program.command('audit').description('the remediation audit log (append-only, hash-chained)');
+  audit
+    .command('show [n]', { isDefault: true })
+    .description('the last n records (default 20)')
+    .action(async (n?: string) => {
+      process.exitCode = await once(`audit${n ? ` ${n}` : ''}`, program.opts());
+    });
+  audit
+    .command('verify')
+    .description('walk the whole chain; exit 0 when every record verifies, 1 naming the first that does not')
+    .action(async () => {
+      oneShot = true;
+      const doctor = Doctor.create(load(program.opts()));
+      try {
+        const v = await doctor.remediations.audit.verify();
+        process.stdout.write(
+          v.ok
+            ? `audit chain ok: ${v.records} records, head ${v.headHash}\n`
+            : `audit chain BROKEN at record ${v.broken?.seq}: ${v.broken?.reason} (${v.records} records verified before it)\n`,
+        );
+        process.exitCode = v.ok ? 0 : 1;
+      } finally {
+        await closeQuickly(doctor);
+      }
+    });
+  audit
+    .command('export')
+    .description('every record as JSON lines on stdout, oldest first (seq, at, step, who, what, hashes)')
+    .action(async () => {
+      oneShot = true;
+      const doctor = Doctor.create(load(program.opts()));
+      try {
+        for await (const r of doctor.remediations.audit.all()) process.stdout.write(`${JSON.stringify(r)}\n`);
+      } finally {
+        await closeQuickly(doctor);
+      }
+    });
+
+  const rules = program.command('rules').description('alert rule files');
+  rules
+    .command('check <file...>')
+    .description('validate rule files (PromQL through Prometheus\' own parser when reachable); exit 1 on any problem')
+    .option('--prometheus <url>', 'Prometheus to parse PromQL with (default: the environment\'s prometheus.url)')
+    .action(async (files: string[], o: { prometheus?: string }) => {
+      const { checkRuleFiles } = await import('./alerts/rules/check-files');
+      const { allChecks } = await import('./checks/registry');
+      const { CAUSES } = await import('./diagnosis/causes');
+      const opts = program.opts<GlobalOpts>();
+      const cfg = load(opts);
+      const envCfg = cfg.environments[envOf(cfg, opts)];
+      const prometheusUrl = o.prometheus ?? (envCfg?.prometheus.enabled ? envCfg.prometheus.url : undefined);
+      const report = await checkRuleFiles(files, {
+        checkNames: allChecks.map((c) => c.name),
+        knownRemediations: [...new Set(CAUSES.flatMap((c) => c.remediations))],
+        ...(prometheusUrl ? { prometheusUrl } : {}),
+      });
+      for (const p of report.problems) process.stderr.write(`error: ${p}\n`);
+      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+      const verified = report.promqlVerified ? 'PromQL parsed by Prometheus' : 'PromQL not verified';
+      process.stdout.write(
+        `${report.ok ? 'ok' : 'FAILED'}: ${report.rules} rule(s) (${report.promRules} PromQL, ${report.checkRules} check)` +
+          `${report.skippedRecording ? `, ${report.skippedRecording} recording rule(s) skipped` : ''}; ${verified}; ${report.problems.length} problem(s)\n`,
+      );
+      process.exitCode = report.ok ? 0 : 1;
     });
 
   const config = program.command('config').description('inspect the configuration');

@@ -15,9 +15,9 @@ const doctor: DoctorApi = {
 };
 
 const say = (text: string): string => {
-  const plan = dispatch(text, { doctor, surface: 'console', prefix: '/ws' });
+  const plan = dispatch(text, { doctor, surface: 'slack', prefix: '/ws' });
   if (plan.kind !== 'immediate') throw new Error(`expected an immediate answer to "${text}"`);
-  return renderText(plan.message, { color: false });
+  return renderText(plan.message, { color: false, prefix: '/ws' });
 };
 
 describe('dispatch', () => {
@@ -41,6 +41,17 @@ describe('dispatch', () => {
     };
     expect(await run('ws-doctor')).toContain('ws-doctor check <name>');
     expect(await run('/doctor')).toContain('/doctor check <name>');
+  });
+
+  it('the console types commands bare and hides Slack-only options (share)', async () => {
+    const plan = dispatch('help', { doctor, surface: 'console', prefix: '' });
+    const text = renderText(plan.kind === 'run' ? await plan.run() : plan.message, { color: false });
+    expect(text).toContain('status [--env E] — Run every diagnostic');
+    expect(text).not.toMatch(/share|\/ws|`/);
+    const typo = dispatch('stauts now', { doctor, surface: 'console', prefix: '' });
+    expect(typo.kind === 'immediate' && renderText(typo.message, { color: false })).toContain('Unknown command stauts. Did you mean status?');
+    const bad = dispatch('status extra', { doctor, surface: 'console', prefix: '' });
+    expect(bad.kind === 'immediate' && renderText(bad.message, { color: false })).toContain('Usage: status [--env E]\n');
   });
 
   it('logs without a Docker engine says how to get one; malformed logs options say what is wrong', () => {

@@ -10,19 +10,28 @@ export interface CommandContext {
   /** Resolved environment (from --env or the default). */
   env: string;
   surface: 'slack' | 'console' | 'cli';
-  /** How commands are typed here (`/ws`, `ws-doctor`), for help and usage lines. */
+  /** How commands are typed here (`/ws`, `ws-doctor`; empty in the console), for help and usage lines. */
   prefix: string;
   user?: { id: string; name?: string };
+  /** Slack channel the command was typed in (policy's channel allow-list); undefined in the console and CLI. */
+  channel?: string;
 }
 
 export interface CommandSpec {
   name: string;
   /** e.g. `check <name> [--env E]` */
   usage: string;
+  /** Options only Slack has (e.g. `[share]`: answer in the channel), appended to `usage` in Slack's help. */
+  slackOptions?: string;
   summary: string;
   examples: string[];
   /** True when the command runs checks: adapters show "checking…" and update in place. */
   slow: boolean;
+  /**
+   * True when the answer depends only on the environment and the arguments, never on who asked: identical
+   * requests in flight then share one answer (and one stored result). Leave it off for anything personal.
+   */
+  shareable?: boolean;
   /** Returns an error sentence for malformed arguments (after --env/share were taken out), else undefined. */
   validate(args: string[], ctx: Pick<CommandContext, 'doctor' | 'env'>): string | undefined;
   run(ctx: CommandContext, args: string[]): Promise<MessageModel>;
