@@ -167,6 +167,7 @@ export class SlackBot {
         doctor: this.doctor,
         surface: 'slack',
         user: { id: cmd.user_id, ...(cmd.user_name ? { name: cmd.user_name } : {}) },
+        ...(cmd.channel_id ? { channel: cmd.channel_id } : {}),
         prefix: this.prefix,
       });
     } catch (err) {
