@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import type { Config } from '../src/config/schema';
-import { Doctor } from '../src/doctor';
+import { Doctor } from '../src/core/doctor';
 import { startSlackApp } from '../src/slack/app';
 import { createLogger } from '../src/telemetry/logger';
 import { REPO_ROOT, startSlackStandIn, waitFor, type SlackStandIn } from '../test/peers/slack-api';
@@ -253,7 +253,7 @@ async function runBot(): Promise<void> {
     },
   };
   const doctor = Doctor.create(config, { stateDir: null });
-  const app = await startSlackApp({ config, doctor, env: {}, logger: createLogger({ level: 'warn' }), listen: { port: 0, host: '127.0.0.1' } });
+  const app = await startSlackApp({ config, doctor, env: {}, logger: createLogger({ level: 'warn' }), listen: { port: 0, host: '127.0.0.1' }, stateDir: null });
   process.stdout.write(JSON.stringify({ port: app.port }) + '\n');
   const stop = async (): Promise<void> => {
     await app.stop();

@@ -11,13 +11,29 @@ import { configReference } from './config/reference';
 import type { Config } from './config/schema';
 import { dispatch } from './chat/dispatch';
 import { quoteArg } from './chat/parse';
-import { renderText } from './console/render';
-import { Doctor } from './doctor';
+import { renderForStream } from './console/render';
+import { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 import { startBot } from './main';
-import { launchDemo } from './demo/launch';
+import { launchDemo } from './demo-launch';
+import { localUser } from './util/local-user';
 
 export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
+
+/**
+ * Set by one-shot commands (everything but `start` and an interactive `demo`): once their answer is printed,
+ * `main()` ends the process with the exit code instead of waiting for every socket and timer to wind down —
+ * a hung peer (a Redis that accepts and never answers) must not keep cron or CI waiting.
+ */
+let oneShot = false;
+
+/** Closes the Doctor's clients, but never waits longer than `ms`: the answer is out, a peer may be hung. */
+async function closeQuickly(doctor: Doctor, ms = 500): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([doctor.close().catch(() => undefined), bound]);
+  clearTimeout(timer);
+}
 
 interface GlobalOpts {
   config?: string;
@@ -38,16 +54,17 @@ function envOf(config: Config, opts: GlobalOpts): string {
 
 /** Runs a chat command once and prints it as console text: the CLI and Slack answer from the same models. */
 async function once(text: string, opts: GlobalOpts): Promise<number> {
+  oneShot = true;
   const config = load(opts);
   const env = envOf(config, opts);
   const doctor = Doctor.create(config);
   try {
-    const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor' });
+    const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor', user: localUser() });
     const msg = plan.kind === 'immediate' ? plan.message : await plan.run();
-    process.stdout.write(renderText(msg, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+    process.stdout.write(renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
     return plan.kind === 'immediate' ? EXIT.usage : 0;
   } finally {
-    await doctor.close();
+    await closeQuickly(doctor);
   }
 }
 
@@ -64,6 +81,7 @@ export function buildProgram(): Command {
     .description('run every check once and print the verdict; exit 0 ok, 1 degraded, 2 down')
     .option('--json', 'print the full report as JSON')
     .action(async (cmdOpts: { json?: boolean }) => {
+      oneShot = true;
       const opts = program.opts<GlobalOpts>();
       const config = load(opts);
       const env = envOf(config, opts);
@@ -73,11 +91,11 @@ export function buildProgram(): Command {
         if (cmdOpts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         else {
           const { statusMessage } = await import('./chat/status-message');
-          process.stdout.write(renderText(statusMessage(report), { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+          process.stdout.write(renderForStream(statusMessage(report), process.stdout, 'ws-doctor') + '\n');
         }
         process.exitCode = EXIT[report.verdict.overall];
       } finally {
-        await doctor.close();
+        await closeQuickly(doctor);
       }
     });
 
@@ -104,6 +122,81 @@ export function buildProgram(): Command {
     .description('last results per check, from the state directory')
     .action(async (check?: string) => {
       process.exitCode = await once(`history${check ? ` ${check}` : ''}`, program.opts());
+    });
+
+  program
+    .command('remediate [args...]')
+    .description('preview a fix and request it (a second person approves); approve/deny/show/pending; --dry-run previews only')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      process.exitCode = await once(['remediate', ...args].map(quoteArg).join(' '), program.opts());
+    });
+
+  const audit = program.command('audit').description('the remediation audit log (append-only, hash-chained)');
+  audit
+    .command('show [n]', { isDefault: true })
+    .description('the last n records (default 20)')
+    .action(async (n?: string) => {
+      process.exitCode = await once(`audit${n ? ` ${n}` : ''}`, program.opts());
+    });
+  audit
+    .command('verify')
+    .description('walk the whole chain; exit 0 when every record verifies, 1 naming the first that does not')
+    .action(async () => {
+      oneShot = true;
+      const doctor = Doctor.create(load(program.opts()));
+      try {
+        const v = await doctor.remediations.audit.verify();
+        process.stdout.write(
+          v.ok
+            ? `audit chain ok: ${v.records} records, head ${v.headHash}\n`
+            : `audit chain BROKEN at record ${v.broken?.seq}: ${v.broken?.reason} (${v.records} records verified before it)\n`,
+        );
+        process.exitCode = v.ok ? 0 : 1;
+      } finally {
+        await closeQuickly(doctor);
+      }
+    });
+  audit
+    .command('export')
+    .description('every record as JSON lines on stdout, oldest first (seq, at, step, who, what, hashes)')
+    .action(async () => {
+      oneShot = true;
+      const doctor = Doctor.create(load(program.opts()));
+      try {
+        for await (const r of doctor.remediations.audit.all()) process.stdout.write(`${JSON.stringify(r)}\n`);
+      } finally {
+        await closeQuickly(doctor);
+      }
+    });
+
+  const rules = program.command('rules').description('alert rule files');
+  rules
+    .command('check <file...>')
+    .description('validate rule files (PromQL through Prometheus\' own parser when reachable); exit 1 on any problem')
+    .option('--prometheus <url>', 'Prometheus to parse PromQL with (default: the environment\'s prometheus.url)')
+    .action(async (files: string[], o: { prometheus?: string }) => {
+      const { checkRuleFiles } = await import('./alerts/rules/check-files');
+      const { allChecks } = await import('./checks/registry');
+      const { CAUSES } = await import('./diagnosis/causes');
+      const opts = program.opts<GlobalOpts>();
+      const cfg = load(opts);
+      const envCfg = cfg.environments[envOf(cfg, opts)];
+      const prometheusUrl = o.prometheus ?? (envCfg?.prometheus.enabled ? envCfg.prometheus.url : undefined);
+      const report = await checkRuleFiles(files, {
+        checkNames: allChecks.map((c) => c.name),
+        knownRemediations: [...new Set(CAUSES.flatMap((c) => c.remediations))],
+        ...(prometheusUrl ? { prometheusUrl } : {}),
+      });
+      for (const p of report.problems) process.stderr.write(`error: ${p}\n`);
+      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+      const verified = report.promqlVerified ? 'PromQL parsed by Prometheus' : 'PromQL not verified';
+      process.stdout.write(
+        `${report.ok ? 'ok' : 'FAILED'}: ${report.rules} rule(s) (${report.promRules} PromQL, ${report.checkRules} check)` +
+          `${report.skippedRecording ? `, ${report.skippedRecording} recording rule(s) skipped` : ''}; ${verified}; ${report.problems.length} problem(s)\n`,
+      );
+      process.exitCode = report.ok ? 0 : 1;
     });
 
   const config = program.command('config').description('inspect the configuration');
@@ -136,17 +229,26 @@ export function buildProgram(): Command {
     .addOption(new Option('--once', 'run one status against the demo stack, print it and exit'))
     .addOption(new Option('--fault <name...>', 'switch these faults on before starting'))
     .action(async (o: { once?: boolean; fault?: string[] }) => {
+      oneShot = Boolean(o.once);
       process.exitCode = await launchDemo({ once: Boolean(o.once), faults: o.fault ?? [], config: program.opts<GlobalOpts>().config });
     });
 
   return program;
 }
 
+/** Ends the process once stdout and stderr have taken everything written (pipes to cron/CI included). */
+async function exitFlushed(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
+  process.exit(code);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  let failed = false;
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    failed = true;
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = EXIT.usage;
@@ -159,6 +261,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.usage;
     }
   }
+  // A one-shot command has answered (or failed to start): nothing left to wait for.
+  if (oneShot || failed) await exitFlushed(Number(process.exitCode ?? 0));
 }
 
 if (require.main === module) void main(process.argv);

@@ -4,7 +4,7 @@
  */
 import type { Config } from './config/schema';
 import type { ConsoleExtra } from './console/console';
-import { Doctor } from './doctor';
+import { Doctor } from './core/doctor';
 import { createLogger } from './telemetry/logger';
 
 export interface StartOptions {

@@ -1,11 +1,14 @@
 /** Builds the status answer: verdict first (root cause, next step), one row per check, evidence behind Details. */
+import { inlineCode, literal } from './text';
 import type { Finding } from '../checks/types';
 import type { StatusReport } from '../diagnosis/types';
+import type { RunTarget } from './actions/target';
 import { OVERALL_EMOJI, STATUS_EMOJI, type MessageBlock, type MessageModel } from './model';
 
 const ORDER = { fail: 0, unknown: 1, warn: 2, ok: 3 } as const;
 
-export function statusMessage(report: StatusReport, opts: { rerunValue?: string } = {}): MessageModel {
+/** `check` narrows the buttons to one check (the answer of `check <name>`). */
+export function statusMessage(report: StatusReport, opts: { check?: string } = {}): MessageModel {
   const { verdict } = report;
   const blocks: MessageBlock[] = [
     { type: 'verdict', overall: verdict.overall, text: verdict.headline },
@@ -15,7 +18,7 @@ export function statusMessage(report: StatusReport, opts: { rerunValue?: string 
     blocks.push({
       type: 'text',
       text: `*Why:* ${cause.why}\n*Next step:* ${cause.nextStep}${
-        cause.remediations.length ? `\n*Fixes that fit:* ${cause.remediations.map((r) => `\`${r}\``).join(', ')}` : ''
+        cause.remediations.length ? `\n*Fixes that fit:* ${cause.remediations.map((r) => inlineCode(r)).join(', ')}` : ''
       }`,
     });
   }
@@ -35,11 +38,11 @@ export function statusMessage(report: StatusReport, opts: { rerunValue?: string 
   const counts = countStatuses(report.findings);
   blocks.push({
     type: 'context',
-    text: `env \`${report.env}\` · ${report.findings.length} checks in ${report.durationMs} ms · ${counts}${
+    text: `env ${inlineCode(report.env)} · ${report.findings.length} checks in ${report.durationMs} ms · ${counts}${
       report.timedOut.length ? ` · timed out: ${report.timedOut.join(', ')}` : ''
     } · ${report.startedAt}`,
   });
-  const value = opts.rerunValue ?? report.env;
+  const value: RunTarget = { env: report.env, ...(opts.check ? { check: opts.check } : {}) };
   blocks.push({
     type: 'actions',
     actions: [
@@ -61,7 +64,7 @@ export function detailsMessage(report: StatusReport): MessageModel {
   for (const f of report.findings) {
     blocks.push({
       type: 'text',
-      text: `${STATUS_EMOJI[f.status]} *${f.check}* — ${f.summary}\n_${f.ref}_`,
+      text: `${STATUS_EMOJI[f.status]} *${literal(f.check)}* — ${literal(f.summary)}\n_${literal(f.ref)}_`,
     });
     const ev = Object.entries(f.evidence);
     if (ev.length) blocks.push({ type: 'code', text: ev.map(([k, v]) => `${k}: ${String(v)}`).join('\n') });

@@ -12,6 +12,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { AuthService } from './auth';
+import { ChannelLayerReader } from './channel-layer-reader';
 import { FaultEffects } from './fault-effects';
 import { createFaultSwitches, type FaultName, type FaultSwitches } from './faults';
 import { DjangoHttpApp } from './http-app';
@@ -114,6 +115,20 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
     },
   );
   const groups = new Map<string, Set<ChatSession>>();
+  const clientPrefix = newClientPrefix();
+  // Messages published to the channel layer in channels_redis' format (a Celery worker, ws-doctor's round trip).
+  const layerReader = new ChannelLayerReader({
+    redisUrl: opts.redisUrl,
+    db: dbs.channelLayer,
+    clientPrefix,
+    faults,
+    deliver(channel, event) {
+      for (const members of groups.values()) {
+        for (const s of members) if (s.channelName === channel) return (s.chatMessage(event), true);
+      }
+      return false;
+    },
+  });
   const wsServer = new AsgiWebSocketServer(
     {
       store,
@@ -123,7 +138,7 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
       timers,
       debug,
       allowedOrigins: allowedOriginHosts(corsAllowedOrigins),
-      clientPrefix: newClientPrefix(),
+      clientPrefix,
       groups,
     },
     new WsAuthMiddleware(auth, tokens, log),
@@ -131,6 +146,7 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
   );
 
   const redisReady = await store.ready(3000);
+  layerReader.start();
 
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => httpApp.handle(req, res));
   server.keepAliveTimeout = 5000;
@@ -151,6 +167,7 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
       });
     });
   } catch (err) {
+    await layerReader.stop();
     await store.close();
     throw err;
   }
@@ -191,6 +208,7 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
         await effects.close();
         timers.clearAll();
         wsServer.close();
+        await layerReader.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         for (const s of sockets) s.destroy();

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/load';
 import { demoConfig } from '../../src/demo/demo-config';
 import { startDemoBackend, type DemoBackend, type FaultName } from '../../src/demo/index';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 import { DEMO_CASES, judge, table, type AccuracyCase, type AccuracyRow } from '../accuracy/cases';
 

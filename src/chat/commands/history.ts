@@ -1,4 +1,5 @@
 import { STATUS_EMOJI, type MessageBlock } from '../model';
+import { inlineCode } from '../text';
 import { unknownNameError } from '../parse';
 import type { CommandSpec } from './types';
 
@@ -10,6 +11,7 @@ export const historyCommand: CommandSpec = {
   summary: 'Last results per check (newest first).',
   examples: ['history', 'history chat-handshake'],
   slow: false,
+  shareable: true,
   validate(args, { doctor, env }) {
     if (args.length > 1) return '`history` takes at most one check name.';
     const name = args[0];
@@ -19,7 +21,7 @@ export const historyCommand: CommandSpec = {
     const check = args[0];
     const entries = ctx.doctor.history(ctx.env, { ...(check ? { check } : {}), limit: check ? 20 : 200 });
     if (!entries.length) {
-      return { text: `No history yet for ${ctx.env}.`, blocks: [{ type: 'text', text: `No results yet for \`${ctx.env}\`. Run \`status\` first.` }] };
+      return { text: `No history yet for ${ctx.env}.`, blocks: [{ type: 'text', text: `No results yet for ${inlineCode(ctx.env)}. Run \`status\` first.` }] };
     }
     const byCheck = new Map<string, typeof entries>();
     for (const e of entries) {

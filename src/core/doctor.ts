@@ -3,17 +3,23 @@
  * Slack or terminals. Concurrent identical requests are coalesced (single-flight): 100 people asking for
  * status at once cause one run of each check.
  */
-import type { Config } from './config/schema';
-import type { DoctorApi, HistoryEntry, LogsQuery, LogsResult } from './chat/commands/types';
-import { allChecks } from './checks/registry';
-import { runChecks, withDependencies } from './checks/runner';
-import type { Check } from './checks/types';
-import { diagnose } from './diagnosis/diagnose';
-import type { StatusReport } from './diagnosis/types';
-import { HistoryStore } from './state/history';
-import { buildTargets } from './targets/build';
-import { wireDockerLogs } from './logs/doctor-logs';
-import type { Targets } from './targets/targets';
+import type { Config } from '../config/schema';
+import { allChecks } from '../checks/registry';
+import { runChecks, withDependencies } from '../checks/runner';
+import type { Check } from '../checks/types';
+import { diagnose } from '../diagnosis/diagnose';
+import type { StatusReport } from '../diagnosis/types';
+import { fetchLogs } from '../logs/logs-command';
+import { HistoryStore, type HistoryEntry } from '../state/history';
+import { buildTargets } from '../targets/build';
+import type { Targets } from '../targets/targets';
+import type { DoctorApi, LogsQuery, LogsResult } from './api';
+import type { Finding } from '../checks/types';
+import type { EnvConfig } from '../config/schema';
+import type { RemediationEngine } from '../remediations/engine';
+import { createRemediations } from '../remediations/setup';
+import { MemoryStateStore } from '../state/memory-store';
+import type { StateStore } from '../state/store';
 
 export interface DoctorOptions {
   /** The check registry; defaults to every check ws-doctor has. */
@@ -22,6 +28,11 @@ export interface DoctorOptions {
   stateDir?: string | null;
   /** Called after every completed run (App Home refresh, alert evaluation). */
   onReport?: (report: StatusReport) => void;
+  /**
+   * Where pending approvals, locks, cooldowns and the audit log live. Default: in memory (lost on exit) until
+   * the embedded store is wired here.
+   */
+  stateStore?: StateStore;
 }
 
 export class Doctor implements DoctorApi {
@@ -32,6 +43,7 @@ export class Doctor implements DoctorApi {
   private readonly store: HistoryStore;
   private readonly checks: readonly Check[];
   private readonly listeners: Array<(r: StatusReport) => void> = [];
+  readonly remediations: RemediationEngine;
 
   constructor(
     readonly config: Config,
@@ -42,13 +54,23 @@ export class Doctor implements DoctorApi {
     const dir = opts.stateDir === undefined ? config.stateDir : opts.stateDir;
     this.store = new HistoryStore(dir === null ? {} : { dir });
     if (opts.onReport) this.listeners.push(opts.onReport);
+    const checkNames = this.checks.map((c) => c.name);
+    this.remediations = createRemediations(config, opts.stateStore ?? new MemoryStateStore(), this, checkNames);
   }
 
-  /** A Doctor with every capability wired (container logs through the Docker engine). */
+  /** RemediationHost: an environment's config (undefined when unknown). */
+  envConfig(env: string): EnvConfig | undefined {
+    return this.config.environments[env];
+  }
+
+  /** RemediationHost: the named checks (and what they need), as findings; shares runs in flight. */
+  async runChecks(env: string, names: readonly string[]): Promise<Finding[]> {
+    return (await this.status(env, { checks: [...names] })).findings;
+  }
+
+  /** Same as `new Doctor(…)`; kept because composition roots and tests read better with it. */
   static create(config: Config, opts: DoctorOptions = {}): Doctor {
-    const doctor = new Doctor(config, opts);
-    wireDockerLogs(doctor);
-    return doctor;
+    return new Doctor(config, opts);
   }
 
   /** Subscribe to finished reports; returns the unsubscribe function. */
@@ -86,10 +108,33 @@ export class Doctor implements DoctorApi {
     return this.last.get(env);
   }
 
-  /** Container logs through the Docker engine; set by Doctor.create (logs/doctor-logs.ts). */
-  logs?: (env: string, q: LogsQuery) => Promise<LogsResult>;
+  /**
+   * Container logs through the Docker engine. The service defaults to `docker.logService`; engine failures come
+   * out as errors whose message carries the reason and the fix.
+   */
+  async logs(env: string, q: LogsQuery): Promise<LogsResult> {
+    const cfg = this.config.environments[env];
+    if (!cfg) throw new Error(`unknown environment "${env}"`);
+    const target = this.targetsOf(env).docker();
+    if (!target) throw new Error(`\`logs\` needs the Docker engine: set \`docker.enabled: true\` and the socket for environment "${env}" in the config.`);
+    const service = q.service ?? cfg.docker.logService;
+    const r = await fetchLogs(target, {
+      service,
+      sinceSeconds: q.sinceSeconds,
+      tail: q.tail,
+      ...(q.grep !== undefined ? { grep: q.grep } : {}),
+    });
+    return { service, container: r.container, lines: r.lines, truncated: r.truncated };
+  }
+
+  logsUnavailable(env: string): string | undefined {
+    const cfg = this.config.environments[env];
+    if (cfg && !cfg.docker.enabled) return '`logs` needs the Docker engine: set `docker.enabled: true` and the socket in the config.';
+    return undefined;
+  }
 
   async close(): Promise<void> {
+    this.remediations.stop();
     const all = [...this.targets.values()];
     this.targets.clear();
     await Promise.all(all.map((t) => t.close()));
