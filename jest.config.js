@@ -9,4 +9,6 @@ module.exports = {
   // parallelism so two cores are not oversubscribed.
   testTimeout: 60000,
   maxWorkers: 2,
+  // The chaos table (test/chaos/README.md) is printed after any run that included chaos rows.
+  reporters: ['default', '<rootDir>/test/chaos/table-reporter.js'],
 };

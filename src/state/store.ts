@@ -80,7 +80,7 @@ export interface StateStore {
 export class StateStoreError extends Error {
   constructor(
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'StateStoreError';
