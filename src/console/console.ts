@@ -23,6 +23,8 @@ export interface ConsoleOptions {
   extras?: ConsoleExtra[];
   banner?: string;
   color?: boolean;
+  /** Closes the console as if `quit` was typed (SIGTERM in main.ts). */
+  signal?: AbortSignal;
 }
 
 export async function runConsole(opts: ConsoleOptions): Promise<void> {
@@ -31,6 +33,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
   const color = opts.color ?? (Boolean(out.isTTY) && !process.env.NO_COLOR);
   const extras = opts.extras ?? [];
   const rl = readline.createInterface({ input, output: out, terminal: Boolean(out.isTTY), prompt: 'ws> ' });
+  opts.signal?.addEventListener('abort', () => rl.close(), { once: true });
   if (opts.banner) out.write(`${opts.banner}\n`);
   out.write(`Type a /ws command (e.g. \`status\`, \`check redis\`, \`help\`)${extras.length ? ', `extras` for demo controls' : ''}, or \`quit\`.\n`);
   // Prompts only make sense to a person at a terminal; piped input (scripts, tests) gets clean output.
