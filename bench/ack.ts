@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import type { Config } from '../src/config/schema';
-import { Doctor } from '../src/doctor';
+import { Doctor } from '../src/core/doctor';
 import { startSlackApp } from '../src/slack/app';
 import { createLogger } from '../src/telemetry/logger';
 import { REPO_ROOT, startSlackStandIn, waitFor, type SlackStandIn } from '../test/peers/slack-api';

@@ -12,6 +12,7 @@ const BENCHES: Bench[] = [
   { name: 'status', file: './status', fn: 'benchStatus' },
   { name: 'logscan', file: './logscan', fn: 'benchLogScan' },
   { name: 'ack', file: './ack', fn: 'benchAck' },
+  { name: 'flush', file: './flush', fn: 'benchFlush' },
 ];
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_SERVICE_ACCOUNT } from '../src/demo/users';
-import { Doctor } from '../src/doctor';
+import { Doctor } from '../src/core/doctor';
 import { benchConfig, startStackProcess } from './stack';
 import { median, type BenchResult } from './types';
 

@@ -1,23 +1,86 @@
 #!/usr/bin/env bash
-# One-time setup on a fresh Debian/Ubuntu machine: the system programs ws-doctor's demo and tests run for real
-# (redis-server for the demo stack; prometheus, podman, runc and busybox-static for the tests), then the node
-# modules from the lock file. Installs only what is missing; needs root or sudo for apt-get.
+# Makes this machine able to run ws-doctor's demo or its tests, installing only what is missing:
+#   bash scripts/setup.sh demo   what `npm run demo` needs (called by it)
+#   bash scripts/setup.sh test   what `npm test` needs: the demo's packages plus the test peers (called by it)
+#   bash scripts/setup.sh        everything (`npm run setup`)
+#   bash scripts/setup.sh modules  only the node modules (`npm start`)
+# When everything is present it prints nothing and costs a few milliseconds (bash builtins and one sha1sum),
+# so the npm scripts run it every time. System packages come from apt-get (Debian/Ubuntu; root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The system packages, one per line: <who needs it> <Debian package> <probe>.
+#   who: `demo` (npm run demo, and so npm test too) or `test` (npm test only).
+#   probe: a command looked up on PATH, or an absolute path the package installs (for programs in /usr/sbin,
+#   which a non-root PATH lacks, and for Python modules). Present probe = nothing to install.
+# To add a peer your tests need: one line here.
+PACKAGES='
+demo redis-server   redis-server
+demo prometheus     prometheus
+test podman         podman
+test runc           /usr/sbin/runc
+test busybox-static /bin/busybox
+test debootstrap    /usr/sbin/debootstrap
+test python3-daphne                       /usr/lib/python3/dist-packages/daphne
+test python3-django-channels              /usr/lib/python3/dist-packages/channels
+test python3-channels-redis               /usr/lib/python3/dist-packages/channels_redis
+test python3-django                       /usr/lib/python3/dist-packages/django
+test python3-djangorestframework          /usr/lib/python3/dist-packages/rest_framework
+test python3-redis                        /usr/lib/python3/dist-packages/redis
+test python3-djangorestframework-simplejwt /usr/lib/python3/dist-packages/rest_framework_simplejwt
+test python3-django-prometheus            /usr/lib/python3/dist-packages/django_prometheus
+'
+
+want="${1:-all}"
+case "$want" in
+  demo | test | all | modules) ;;
+  *)
+    echo "setup: unknown target '$want' (expected demo, test, all or modules)" >&2
+    exit 2
+    ;;
+esac
+
+present() { # probe
+  if [[ "$1" == /* ]]; then [ -e "$1" ]; else command -v "$1" >/dev/null 2>&1; fi
+}
+
 need=()
-command -v redis-server >/dev/null || need+=(redis-server)
-command -v prometheus >/dev/null || need+=(prometheus)
-command -v podman >/dev/null || need+=(podman)
-command -v runc >/dev/null || [ -x /usr/sbin/runc ] || need+=(runc)
-[ -x /bin/busybox ] || need+=(busybox-static)
-command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)   # npm run test:image: the local base image
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "setup: installing ${need[*]} with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+if [ "$want" != modules ]; then
+  while read -r who pkg probe; do
+    [ -n "${who:-}" ] || continue
+    [ "$who" = demo ] || [ "$want" != demo ] || continue
+    present "$probe" || need+=("$pkg")
+  done <<<"$PACKAGES"
 fi
-npm ci --no-audit --no-fund
+
+if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: missing ${need[*]}; this machine has no apt-get: install them with its package manager" >&2
+    exit 1
+  fi
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup: missing ${need[*]}; as root run: apt-get update && apt-get install -y ${need[*]}" >&2
+      exit 1
+    fi
+    sudo=(sudo)
+  fi
+  echo "setup: installing ${need[*]} with apt-get (once)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Node modules: reinstalled from the lock file when absent or when the lock file changed since the last install
+# (node_modules/.lockhash holds the hash of the lock file they were installed from).
+lockhash() { sha1sum package-lock.json | cut -d' ' -f1; }
+if [ ! -f node_modules/.lockhash ] || [ "$(<node_modules/.lockhash)" != "$(lockhash)" ]; then
+  if [ ! -f node_modules/.lockhash ] && [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+    : # installed by hand (`npm ci`) after the lock file last changed: trust it and remember its hash
+  else
+    echo "setup: installing node modules from package-lock.json (npm ci)" >&2
+    npm ci --no-audit --no-fund >&2
+  fi
+  lockhash >node_modules/.lockhash
+fi

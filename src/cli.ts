@@ -11,13 +11,28 @@ import { configReference } from './config/reference';
 import type { Config } from './config/schema';
 import { dispatch } from './chat/dispatch';
 import { quoteArg } from './chat/parse';
-import { renderText } from './console/render';
-import { Doctor } from './doctor';
+import { renderForStream } from './console/render';
+import { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 import { startBot } from './main';
-import { launchDemo } from './demo/launch';
+import { launchDemo } from './demo-launch';
 
 export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
+
+/**
+ * Set by one-shot commands (everything but `start` and an interactive `demo`): once their answer is printed,
+ * `main()` ends the process with the exit code instead of waiting for every socket and timer to wind down —
+ * a hung peer (a Redis that accepts and never answers) must not keep cron or CI waiting.
+ */
+let oneShot = false;
+
+/** Closes the Doctor's clients, but never waits longer than `ms`: the answer is out, a peer may be hung. */
+async function closeQuickly(doctor: Doctor, ms = 500): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([doctor.close().catch(() => undefined), bound]);
+  clearTimeout(timer);
+}
 
 interface GlobalOpts {
   config?: string;
@@ -44,16 +59,17 @@ function envOf(config: Config, opts: GlobalOpts): string {
 
 /** Runs a chat command once and prints it as console text: the CLI and Slack answer from the same models. */
 async function once(text: string, opts: GlobalOpts): Promise<number> {
+  oneShot = true;
   const config = load(opts);
   const env = envOf(config, opts);
   const doctor = Doctor.create(config);
   try {
     const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor' });
     const msg = plan.kind === 'immediate' ? plan.message : await plan.run();
-    process.stdout.write(renderText(msg, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+    process.stdout.write(renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
     return plan.kind === 'immediate' ? EXIT.usage : 0;
   } finally {
-    await doctor.close();
+    await closeQuickly(doctor);
   }
 }
 
@@ -71,6 +87,7 @@ export function buildProgram(): Command {
     .description('run every check once and print the verdict; exit 0 ok, 1 degraded, 2 down')
     .option('--json', 'print the full report as JSON')
     .action(async (cmdOpts: { json?: boolean }) => {
+      oneShot = true;
       const opts = program.opts<GlobalOpts>();
       const config = load(opts);
       const env = envOf(config, opts);
@@ -80,11 +97,11 @@ export function buildProgram(): Command {
         if (cmdOpts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         else {
           const { statusMessage } = await import('./chat/status-message');
-          process.stdout.write(renderText(statusMessage(report), { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }) + '\n');
+          process.stdout.write(renderForStream(statusMessage(report), process.stdout, 'ws-doctor') + '\n');
         }
         process.exitCode = EXIT[report.verdict.overall];
       } finally {
-        await doctor.close();
+        await closeQuickly(doctor);
       }
     });
 
@@ -111,6 +128,34 @@ export function buildProgram(): Command {
     .description('last results per check, from the state directory')
     .action(async (check?: string) => {
       process.exitCode = await once(`history${check ? ` ${check}` : ''}`, program.opts());
+    });
+
+  const rules = program.command('rules').description('alert rule files');
+  rules
+    .command('check <file...>')
+    .description('validate rule files (PromQL through Prometheus\' own parser when reachable); exit 1 on any problem')
+    .option('--prometheus <url>', 'Prometheus to parse PromQL with (default: the environment\'s prometheus.url)')
+    .action(async (files: string[], o: { prometheus?: string }) => {
+      const { checkRuleFiles } = await import('./alerts/rules/check-files');
+      const { allChecks } = await import('./checks/registry');
+      const { CAUSES } = await import('./diagnosis/causes');
+      const opts = program.opts<GlobalOpts>();
+      const cfg = load(opts);
+      const envCfg = cfg.environments[envOf(cfg, opts)];
+      const prometheusUrl = o.prometheus ?? (envCfg?.prometheus.enabled ? envCfg.prometheus.url : undefined);
+      const report = await checkRuleFiles(files, {
+        checkNames: allChecks.map((c) => c.name),
+        knownRemediations: [...new Set(CAUSES.flatMap((c) => c.remediations))],
+        ...(prometheusUrl ? { prometheusUrl } : {}),
+      });
+      for (const p of report.problems) process.stderr.write(`error: ${p}\n`);
+      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+      const verified = report.promqlVerified ? 'PromQL parsed by Prometheus' : 'PromQL not verified';
+      process.stdout.write(
+        `${report.ok ? 'ok' : 'FAILED'}: ${report.rules} rule(s) (${report.promRules} PromQL, ${report.checkRules} check)` +
+          `${report.skippedRecording ? `, ${report.skippedRecording} recording rule(s) skipped` : ''}; ${verified}; ${report.problems.length} problem(s)\n`,
+      );
+      process.exitCode = report.ok ? 0 : 1;
     });
 
   const config = program.command('config').description('inspect the configuration');
@@ -144,17 +189,26 @@ export function buildProgram(): Command {
     .addOption(new Option('--once', 'run one status against the demo stack, print it and exit'))
     .addOption(new Option('--fault <name...>', 'switch these faults on before starting'))
     .action(async (o: { once?: boolean; fault?: string[] }) => {
+      oneShot = Boolean(o.once);
       process.exitCode = await launchDemo({ once: Boolean(o.once), faults: o.fault ?? [], config: program.opts<GlobalOpts>().config });
     });
 
   return program;
 }
 
+/** Ends the process once stdout and stderr have taken everything written (pipes to cron/CI included). */
+async function exitFlushed(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
+  process.exit(code);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  let failed = false;
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    failed = true;
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = EXIT.usage;
@@ -167,6 +221,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = EXIT.usage;
     }
   }
+  // A one-shot command has answered (or failed to start): nothing left to wait for.
+  if (oneShot || failed) await exitFlushed(Number(process.exitCode ?? 0));
 }
 
 if (require.main === module) void main(process.argv);

@@ -5,7 +5,7 @@
  */
 import type { Config } from './config/schema';
 import type { ConsoleExtra } from './console/console';
-import { Doctor } from './doctor';
+import { Doctor } from './core/doctor';
 import { Lifecycle, type StopReport } from './lifecycle/shutdown';
 import { createLogger, type Logger } from './telemetry/logger';
 import { recordReport } from './telemetry/metrics';

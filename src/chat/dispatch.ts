@@ -2,11 +2,13 @@
  * One entry point for every adapter: text in, a plan out. Quick answers (help, errors) come back at once;
  * slow ones come with a placeholder to show immediately and a `run()` whose result replaces it in place.
  */
+import { inlineCode, literal } from './text';
 import { redactDeep } from '../telemetry/redact';
 import type { MessageModel } from './model';
-import { helpMessage } from './commands/help';
+import { helpMessage, typed, usageFor } from './commands/help';
 import { commands, findCommand } from './commands/registry';
-import type { CommandContext, DoctorApi } from './commands/types';
+import type { DoctorApi } from '../core/api';
+import type { CommandContext } from './commands/types';
 import { closest, parseInvocation, unknownNameError } from './parse';
 
 export type Dispatch =
@@ -32,12 +34,12 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
   const spec = findCommand(inv.name);
   if (!spec) {
     const guess = closest(inv.name, commands.map((c) => c.name));
-    const lead = `Unknown command \`${inv.name}\`.${guess ? ` Did you mean \`${prefix} ${guess}\`?` : ''}`;
-    return { kind: 'immediate', share: false, message: helpMessage(commands, prefix, lead) };
+    const lead = `Unknown command ${inlineCode(inv.name)}.${guess ? ` Did you mean \`${typed(prefix, guess)}\`?` : ''}`;
+    return { kind: 'immediate', share: false, message: helpMessage(commands, { prefix, surface: opts.surface, lead }) };
   }
   const problem = spec.validate(inv.args, { doctor: opts.doctor, env });
   if (problem) {
-    return { kind: 'immediate', share: false, message: errorMessage(`${problem}\nUsage: \`${prefix} ${spec.usage}\``, prefix) };
+    return { kind: 'immediate', share: false, message: errorMessage(`${problem}\nUsage: \`${typed(prefix, usageFor(spec, opts.surface))}\``, prefix) };
   }
   const ctx: CommandContext = { doctor: opts.doctor, env, surface: opts.surface, prefix, ...(opts.user ? { user: opts.user } : {}) };
   const run = async (): Promise<MessageModel> => {
@@ -46,7 +48,7 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
       msg = await spec.run(ctx, inv.args);
     } catch (err) {
       // Core calls are built not to throw; if one does, the person still gets an answer, not silence.
-      msg = errorMessage(`\`${spec.name}\` failed: ${(err as Error).message}`, prefix);
+      msg = errorMessage(`\`${spec.name}\` failed: ${literal((err as Error).message)}`, prefix);
     }
     // Everything a command says passes redaction, error text included (it may quote a URL or a header).
     return redactDeep(msg);
@@ -57,7 +59,7 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
 function checking(command: string, env: string): MessageModel {
   return {
     text: `Running ${command} on ${env}…`,
-    blocks: [{ type: 'context', text: `:hourglass_flowing_sand: Running \`${command}\` on \`${env}\`…` }],
+    blocks: [{ type: 'context', text: `:hourglass_flowing_sand: Running ${inlineCode(command)} on ${inlineCode(env)}…` }],
   };
 }
 
@@ -66,7 +68,7 @@ export function errorMessage(text: string, prefix: string): MessageModel {
     text: text.split('\n')[0] ?? text,
     blocks: [
       { type: 'text', text: `:warning: ${text}` },
-      { type: 'context', text: `\`${prefix} help\` lists every command.` },
+      { type: 'context', text: `\`${typed(prefix, 'help')}\` lists every command.` },
     ],
   };
 }

@@ -2,6 +2,7 @@
  * Turns `/ws …` text (or console input) into an invocation: command name, remaining args, `--env`, and the
  * share flag. Pure: no I/O, so Slack and the console parse identically.
  */
+import { inlineCode } from './text';
 export interface Invocation {
   name: string;
   args: string[];
@@ -55,40 +56,14 @@ export function parseInvocation(text: string, defaultCommand = 'status'): ParseR
   return { ok: true, invocation: { name: first.toLowerCase(), args: rest.slice(1), share, ...(env ? { env } : {}) } };
 }
 
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0] ?? 0;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j] ?? 0;
-      dp[j] = Math.min((dp[j] ?? 0) + 1, (dp[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length] ?? 0;
-}
+export { closest, editDistance } from '../util/closest';
+import { closest } from '../util/closest';
 
-/** The closest known word, when it is close enough to be a likely typo (or a prefix of it). */
-export function closest(word: string, known: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
-  const prefixed = known.filter((k) => k.startsWith(w));
-  if (w.length >= 2 && prefixed.length === 1) return prefixed[0];
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(w, k);
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
-}
-
-const codeList = (xs: readonly string[]): string => xs.map((x) => `\`${x}\``).join(', ');
+const codeList = (xs: readonly string[]): string => xs.map((x) => inlineCode(x)).join(', ');
 
 /** "No check named `redsi`. Did you mean `redis`? Known checks: …" — undefined when the name is known. */
 export function unknownNameError(kind: string, name: string, known: readonly string[]): string | undefined {
   if (known.includes(name)) return undefined;
   const guess = closest(name, known);
-  return `No ${kind} named \`${name}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Known ${kind}s: ${codeList(known)}.`;
+  return `No ${kind} named ${inlineCode(name)}.${guess ? ` Did you mean ${inlineCode(guess)}?` : ''} Known ${kind}s: ${codeList(known)}.`;
 }

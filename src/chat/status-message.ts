@@ -1,4 +1,5 @@
 /** Builds the status answer: verdict first (root cause, next step), one row per check, evidence behind Details. */
+import { inlineCode, literal } from './text';
 import type { Finding } from '../checks/types';
 import type { StatusReport } from '../diagnosis/types';
 import { OVERALL_EMOJI, STATUS_EMOJI, type MessageBlock, type MessageModel } from './model';
@@ -15,7 +16,7 @@ export function statusMessage(report: StatusReport, opts: { rerunValue?: string 
     blocks.push({
       type: 'text',
       text: `*Why:* ${cause.why}\n*Next step:* ${cause.nextStep}${
-        cause.remediations.length ? `\n*Fixes that fit:* ${cause.remediations.map((r) => `\`${r}\``).join(', ')}` : ''
+        cause.remediations.length ? `\n*Fixes that fit:* ${cause.remediations.map((r) => inlineCode(r)).join(', ')}` : ''
       }`,
     });
   }
@@ -35,7 +36,7 @@ export function statusMessage(report: StatusReport, opts: { rerunValue?: string 
   const counts = countStatuses(report.findings);
   blocks.push({
     type: 'context',
-    text: `env \`${report.env}\` · ${report.findings.length} checks in ${report.durationMs} ms · ${counts}${
+    text: `env ${inlineCode(report.env)} · ${report.findings.length} checks in ${report.durationMs} ms · ${counts}${
       report.timedOut.length ? ` · timed out: ${report.timedOut.join(', ')}` : ''
     } · ${report.startedAt}`,
   });
@@ -61,7 +62,7 @@ export function detailsMessage(report: StatusReport): MessageModel {
   for (const f of report.findings) {
     blocks.push({
       type: 'text',
-      text: `${STATUS_EMOJI[f.status]} *${f.check}* — ${f.summary}\n_${f.ref}_`,
+      text: `${STATUS_EMOJI[f.status]} *${literal(f.check)}* — ${literal(f.summary)}\n_${literal(f.ref)}_`,
     });
     const ev = Object.entries(f.evidence);
     if (ev.length) blocks.push({ type: 'code', text: ev.map(([k, v]) => `${k}: ${String(v)}`).join('\n') });

@@ -6,6 +6,8 @@
  * (`npm run docs`), so the documentation cannot drift from the code.
  */
 import { z } from 'zod';
+import { alertsSchema } from './alerts';
+import { policySchema } from './policy-schema';
 
 const ms = (def: number, what: string) => z.number().int().positive().default(def).describe(what);
 
@@ -272,6 +274,8 @@ export const configSchema = z
       .default({ local: environmentSchema.parse({}) })
       .describe('One entry per environment; every key below has the local-compose default.'),
     slack: slackSchema,
+    alerts: alertsSchema,
+    policy: policySchema,
     telemetry: telemetrySchema,
     stateDir: z.string().default('.ws-doctor').describe('Where the bot keeps its own state (history), outside the Redis it watches.'),
   })

@@ -1,12 +1,19 @@
 /**
- * The interactive console: the same `/ws …` commands Slack gets, typed in a terminal, answered from the same
- * message models rendered as text. Used when no Slack credentials are configured, and by `npm run demo`.
+ * The interactive console: the same commands Slack gets, typed in a terminal without the `/ws` (which is still
+ * accepted), answered from the same message models rendered as text. Used when no Slack credentials are
+ * configured, and by `npm run demo`. Its own commands (`clear`, `quit`, and the demo's extras) are in its help.
  */
 import readline from 'node:readline';
-import type { DoctorApi } from '../chat/commands/types';
+import type { DoctorApi } from '../core/api';
 import { dispatch } from '../chat/dispatch';
+import { helpMessage, type ExtraHelp } from '../chat/commands/help';
+import { commands, findCommand } from '../chat/commands/registry';
+import { closest, parseInvocation } from '../chat/parse';
+import { inlineCode } from '../chat/text';
 import { renderText } from './render';
 import { withSpinner } from './spinner';
+import { terminalStyle } from './terminal';
+import { wrapText } from './wrap';
 
 /** Console-only commands (the demo's fault switches); not part of the Slack command set. */
 export interface ConsoleExtra {
@@ -23,19 +30,34 @@ export interface ConsoleOptions {
   extras?: ConsoleExtra[];
   banner?: string;
   color?: boolean;
+  env?: NodeJS.ProcessEnv;
   /** Closes the console as if `quit` was typed (SIGTERM in main.ts). */
   signal?: AbortSignal;
 }
 
+/** The console's own commands, always there. */
+const BUILTINS: readonly ExtraHelp[] = [
+  { usage: 'clear', summary: 'Clear the screen.' },
+  { usage: 'quit', summary: 'Leave the console (also `exit`, Ctrl-D).' },
+];
+
 export async function runConsole(opts: ConsoleOptions): Promise<void> {
   const input = opts.input ?? process.stdin;
   const out = opts.output ?? process.stdout;
-  const color = opts.color ?? (Boolean(out.isTTY) && !process.env.NO_COLOR);
+  const term = terminalStyle(out, opts.env ?? process.env);
+  const color = opts.color ?? term.color;
+  // Read per answer: the terminal may have been resized since the last one.
+  const width = (): number | undefined => terminalStyle(out, opts.env ?? process.env).width;
   const extras = opts.extras ?? [];
+  const own: readonly ExtraHelp[] = [...extras.map((e) => ({ usage: e.usage, summary: e.summary })), ...BUILTINS];
+  const say = (text: string, indent = 2): void => {
+    out.write(`${wrapText(text, width(), indent)}\n`);
+  };
   const rl = readline.createInterface({ input, output: out, terminal: Boolean(out.isTTY), prompt: 'ws> ' });
   opts.signal?.addEventListener('abort', () => rl.close(), { once: true });
-  if (opts.banner) out.write(`${opts.banner}\n`);
-  out.write(`Type a /ws command (e.g. \`status\`, \`check redis\`, \`help\`)${extras.length ? ', `extras` for demo controls' : ''}, or \`quit\`.\n`);
+  if (opts.banner) say(opts.banner, 0);
+  const cmd = (s: string): string => (color ? `\x1b[36m${s}\x1b[0m` : s);
+  say(`Type a command: ${cmd('status')}, ${cmd('check redis')}, ${cmd('help')} for all of them${extras.length ? ` and the demo's ${cmd('faults')}` : ''}, ${cmd('quit')} to leave.`, 0);
   // Prompts only make sense to a person at a terminal; piped input (scripts, tests) gets clean output.
   const prompt = (): void => {
     if (out.isTTY) rl.prompt();
@@ -51,20 +73,30 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     }
     const [word = '', ...args] = line.split(/\s+/);
     const extra = extras.find((e) => e.name === word);
-    if (word === 'extras') {
-      out.write(extras.map((e) => `  ${e.usage} — ${e.summary}`).join('\n') + '\n');
+    const parsed = parseInvocation(line);
+    const unknown = !extra && word !== 'clear' && parsed.ok && !findCommand(parsed.invocation.name) ? parsed.invocation.name : undefined;
+    const helpWith = (lead?: string): string =>
+      renderText(helpMessage(commands, { prefix: '', surface: 'console', extras: { title: extras.length ? 'Console and demo:' : 'Console:', commands: own }, ...(lead ? { lead } : {}) }), { color, width: width() });
+    if (unknown !== undefined) {
+      // Typos are matched against every command typed here, the console's own included (`fualt` → `fault`).
+      const guess = closest(unknown, [...commands.map((c) => c.name), ...extras.map((e) => e.name), 'clear', 'quit']);
+      out.write(`${helpWith(`Unknown command ${inlineCode(unknown)}.${guess ? ` Did you mean ${inlineCode(guess)}?` : ''}`)}\n`);
+    } else if (word === 'clear') {
+      if (out.isTTY) out.write('\x1b[2J\x1b[3J\x1b[H');
+    } else if (word === 'help' && args.length === 0) {
+      out.write(`${helpWith()}\n`);
     } else if (extra) {
       try {
-        out.write(`${await extra.run(args)}\n`);
+        say(await extra.run(args), 4);
       } catch (err) {
-        out.write(`${(err as Error).message}\n`);
+        say((err as Error).message);
       }
     } else {
-      const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '/ws' });
-      const msg = plan.kind === 'immediate' ? plan.message : await withSpinner(out, plan.placeholder.text, plan.run());
-      out.write(`${renderText(msg, { color, width: out.columns ?? 80 })}\n`);
+      const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '' });
+      const msg = plan.kind === 'immediate' ? plan.message : await withSpinner(out, plan.placeholder.text, plan.run(), opts.env ?? process.env);
+      out.write(`${renderText(msg, { color, width: width() })}\n`);
       if (plan.kind === 'run' && msg.details && plan.command === 'status') {
-        out.write(`${color ? '\x1b[2m' : ''}(\`check <name>\` shows a check's evidence)${color ? '\x1b[0m' : ''}\n`);
+        out.write(`${color ? '\x1b[2m' : ''}(${color ? '\x1b[0;36m' : ''}check <name>${color ? '\x1b[0;2m' : ''} shows a check's evidence)${color ? '\x1b[0m' : ''}\n`);
       }
     }
     prompt();

@@ -109,6 +109,8 @@ export class DemoStore {
       if (this.closed) throw new RedisConnectionError(`Error 111 connecting to ${this.address}. Connection refused.`);
       c = new Redis(this.redisUrl, {
         db,
+        // RESP2 like the real stack's redis-py clients this store stands in for (see targets/redis.ts).
+        protocol: 2,
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         connectTimeout: 1000,

@@ -9,7 +9,7 @@
  */
 import { App, webApi, type SocketModeReceiver } from '@slack/bolt';
 import type { StatusReport } from '../diagnosis/types';
-import type { DoctorApi } from '../chat/commands/types';
+import type { DoctorApi } from '../core/api';
 import type { Config } from '../config/schema';
 import type { Logger } from '../telemetry/logger';
 import { label, metrics } from '../telemetry/metrics';

@@ -6,7 +6,8 @@
  * shutdown can wait for it. Every entry point is idempotent: a redelivery (same trigger_id / event_id) or a
  * double click (same message + action within the window) runs nothing twice.
  */
-import type { DoctorApi } from '../chat/commands/types';
+import { inlineCode } from '../chat/text';
+import type { DoctorApi } from '../core/api';
 import { dispatch, errorMessage, type Dispatch } from '../chat/dispatch';
 import type { MessageModel } from '../chat/model';
 import type { Logger } from '../telemetry/logger';
@@ -255,7 +256,7 @@ export class SlackBot {
         if (a.responseUrl) {
           await new ResponseUrlMessage(this.queue, a.responseUrl, 'ephemeral').show({
             text: `That button is not available in this version of ws-doctor.`,
-            blocks: [{ type: 'text', text: `:information_source: \`${kind}\` is not available in this version of ws-doctor.` }],
+            blocks: [{ type: 'text', text: `:information_source: ${inlineCode(kind)} is not available in this version of ws-doctor.` }],
           });
         }
     }

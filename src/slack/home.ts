@@ -3,7 +3,9 @@
  * views.publish when someone opens the tab (`app_home_opened`) and again, for everyone who has it open recently,
  * after each run (debounced; successive publishes for one user are merged in the outbound queue).
  */
-import type { DoctorApi, HistoryEntry } from '../chat/commands/types';
+import { inlineCode, literal } from '../chat/text';
+import type { DoctorApi } from '../core/api';
+import type { HistoryEntry } from '../state/history';
 import { STATUS_EMOJI, type MessageBlock, type MessageModel } from '../chat/model';
 import { countStatuses } from '../chat/status-message';
 import type { OutboundQueue } from './outbound-queue';
@@ -67,7 +69,7 @@ export function homeModel(doctor: DoctorApi, state: HomeState): MessageModel {
   blocks.push({
     type: 'text',
     text: recent.length
-      ? recent.map((e) => `${STATUS_EMOJI[e.finding.status]} \`${e.env}\` *${e.finding.check}* — ${e.finding.summary} · ${e.at}`).join('\n')
+      ? recent.map((e) => `${STATUS_EMOJI[e.finding.status]} ${inlineCode(e.env)} *${literal(e.finding.check)}* — ${literal(e.finding.summary)} · ${e.at}`).join('\n')
       : 'Nothing yet.',
   });
   return { text: 'ws-doctor home', blocks };

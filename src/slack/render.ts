@@ -8,6 +8,7 @@
  */
 import type { types } from '@slack/bolt';
 import { OVERALL_EMOJI, STATUS_EMOJI, type CheckRow, type MessageAction, type MessageBlock, type MessageModel } from '../chat/model';
+import { inlineCode, literal } from '../chat/text';
 import { redact } from '../telemetry/redact';
 
 type KnownBlock = types.KnownBlock;
@@ -68,7 +69,7 @@ export interface RenderOptions {
   ref?: string;
   /** Action kinds not to show on this surface (e.g. `share` on a message already in the channel). */
   omitKinds?: readonly string[];
-  /** A context line added just before the trailing actions (e.g. "Posted by <@U1>"). Already mrkdwn. */
+  /** A context line added just before the trailing actions (e.g. "Posted by <@U1>"); only user mentions stay live. */
   note?: string;
 }
 
@@ -115,21 +116,21 @@ export function splitText(text: string, max: number): string[] {
   return out;
 }
 
-const SLACK_TOKEN = /<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+(?:\|[^<>]*)?|![a-z^][^<>]*|https?:\/\/[^<>\s]+|mailto:[^<>\s]+)>/g;
-
 /**
- * Escape `&`, `<`, `>` as Slack's mrkdwn requires, keeping Slack's own `<@U…>`, `<#C…>`, `<!here>` and
- * `<https://…|label>` tokens intact. Idempotent on already-escaped entities.
+ * Escape `&`, `<`, `>` as Slack's mrkdwn requires. Every one: text that reaches a renderer is never markup, so
+ * `<!channel>`, `<@U…>`, `<#C…>` and `<https://evil|label>` from a log line or a header arrive as text and ping
+ * or link nothing. The bot's own mentions go through `note` (see `trustedNote`), never through model text.
  */
 export function mrkdwnEscape(text: string): string {
-  let out = '';
-  let last = 0;
-  const esc = (s: string) => s.replace(/&(?!amp;|lt;|gt;)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  for (const m of text.matchAll(SLACK_TOKEN)) {
-    out += esc(text.slice(last, m.index)) + m[0];
-    last = (m.index ?? 0) + m[0].length;
-  }
-  return out + esc(text.slice(last));
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * A note the bot wrote itself ("Posted by <@U…>"): escaped like any text, then only well-formed user mentions
+ * (Slack user ids, `U`/`W` + capitals/digits) are restored — no `<!channel>`, channel or link can ride along.
+ */
+export function trustedNote(note: string): string {
+  return mrkdwnEscape(redact(note)).replace(/&lt;@([UW][A-Z0-9]{1,20})&gt;/g, '<@$1>');
 }
 
 /** Redact then escape: every mrkdwn string goes through here. */
@@ -142,8 +143,8 @@ const mrkdwnSection = (text: string): KnownBlock => ({ type: 'section', text: { 
 // ── blocks ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 function checkLine(row: CheckRow): string {
-  const explained = row.explainedBy ? ` ← explained by \`${row.explainedBy}\`` : '';
-  return `${STATUS_EMOJI[row.status]} *${row.name}* — ${row.summary} _(${Math.round(row.durationMs)} ms)_${explained}`;
+  const explained = row.explainedBy ? ` ← explained by ${inlineCode(row.explainedBy)}` : '';
+  return `${STATUS_EMOJI[row.status]} *${literal(row.name)}* — ${literal(row.summary)} _(${Math.round(row.durationMs)} ms)_${explained}`;
 }
 
 function codeChunks(text: string): string[] {
@@ -254,7 +255,7 @@ function renderBlocks(model: MessageModel, opts: RenderOptions): { blocks: Known
   const body = pieces.slice(0, split).map((p) => p.block);
   const tail = pieces.slice(split).map((p) => p.block);
   if (opts.note) {
-    const noteBlock: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: clip(md(opts.note), LIMITS.contextText) }] };
+    const noteBlock: KnownBlock = { type: 'context', elements: [{ type: 'mrkdwn', text: clip(trustedNote(opts.note), LIMITS.contextText) }] };
     const at = tail.findIndex((b) => b.type === 'actions');
     if (at >= 0) tail.splice(at, 0, noteBlock);
     else tail.push(noteBlock);

@@ -6,7 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../checks/types';
-import type { HistoryEntry } from '../chat/commands/types';
+
+/** One check result as remembered: which environment, when the run started, and the finding. */
+export interface HistoryEntry {
+  env: string;
+  at: string;
+  finding: Finding;
+}
 
 export interface HistoryOptions {
   /** Entries kept per environment+check. */

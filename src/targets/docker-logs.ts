@@ -7,7 +7,7 @@
  * The request honours an AbortSignal and a deadline: either destroys the socket at once.
  */
 import net from 'node:net';
-import { ChunkedDecoder, DockerDemuxer } from '../logs/demux';
+import { ChunkedDecoder, DockerDemuxer } from './docker-demux';
 import { classifyDockerError, DockerUnavailableError, type DockerEndpoint } from './docker-errors';
 
 export interface LogStreamQuery {

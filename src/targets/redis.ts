@@ -34,6 +34,12 @@ export class RedisTarget {
     if (!c) {
       c = new Redis(this.opts.url, {
         db,
+        // RESP2, chosen on purpose (ioredis 6 defaults to RESP3 via HELLO 3): the watched stack's own clients
+        // (redis-py under channels_redis, django-redis and Celery) speak RESP2, so the bot sees the server as they
+        // do; INFO/CLIENT LIST/SCAN replies keep the shapes the checks parse; no HELLO round trip on each fresh
+        // connection; and proxies or managed Redis that refuse HELLO with an error other than "unknown command"
+        // (which ioredis' automatic downgrade does not recognise) still answer.
+        protocol: 2,
         ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
         lazyConnect: true,
         enableOfflineQueue: true,
@@ -51,9 +57,24 @@ export class RedisTarget {
     return c;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Close every client, bounded: a polite QUIT first, but a Redis that accepts and never answers would make
+   * QUIT wait forever (and keep a one-shot CLI alive), so after `graceMs` the socket is simply dropped.
+   * `disconnect()` also stops the background reconnect timer of a client whose server is gone.
+   */
+  async close(graceMs = 250): Promise<void> {
     const all = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
+    await Promise.all(
+      all.map(async (c) => {
+        if (c.status === 'ready' || c.status === 'connect') {
+          let timer: NodeJS.Timeout | undefined;
+          const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+          await Promise.race([c.quit().catch(() => undefined), grace]);
+          clearTimeout(timer);
+        }
+        c.disconnect();
+      }),
+    );
   }
 }

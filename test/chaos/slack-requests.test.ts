@@ -3,7 +3,7 @@
  * nothing (401 for the signature failures; a replay within the window is answered once).
  */
 import type { StatusReport } from '../../src/diagnosis/types';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import { postSlashCommand } from '../peers/slack-drivers';
 import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
 import { chaosRow, observe } from './row';

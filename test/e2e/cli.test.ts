@@ -64,7 +64,8 @@ describe('ws-doctor demo (npm run demo)', () => {
     const verdicts = r.stdout.match(/^(✅|⚠️|🔴|❔) .*$/gm) ?? [];
     expect(verdicts[0]).toMatch(/Healthy/);
     expect(verdicts[1]).toMatch(/Down: Redis is down/);
-    expect(r.stdout).toContain('Unknown command stauts. Did you mean /ws status?');
+    expect(r.stdout).toContain('Unknown command stauts. Did you mean status?');
+    expect(r.stdout).not.toMatch(/`|\/ws |\[share\]/);
     expect(r.stdout).toMatch(/usage: fault <name> on\|off/);
     expect(verdicts[verdicts.length - 1]).toMatch(/Healthy/);
   });

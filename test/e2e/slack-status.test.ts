@@ -8,7 +8,7 @@ import type { Config } from '../../src/config/schema';
 import { demoConfig } from '../../src/demo/demo-config';
 import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
 import type { StatusReport } from '../../src/diagnosis/types';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 import { visibleText, waitFor, type StoredMessage } from '../peers/slack-api';
 import { startSlackHarness, type SlackHarness, type Transport } from '../peers/slack-harness';
@@ -60,6 +60,8 @@ describe.each<[Transport]>([['http'], ['socket']])('/ws over %s', (transport) =>
     await h.app.idle(20000);
     // Nothing the bot sent was refused for its shape (not_in_channel is provoked on purpose below).
     expect(h.standIn.refusals.filter((r) => r.error !== 'not_in_channel')).toEqual([]);
+    // Nothing the bot sent holds a live mention or link (text is never markup).
+    expect(h.standIn.liveMarkup).toEqual([]);
   });
 
   const latest = (m: StoredMessage | undefined): string => (m ? visibleText(m) : '');

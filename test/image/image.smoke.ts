@@ -132,15 +132,17 @@ afterAll(async () => {
 });
 
 test('the image runs as a non-root user, turns healthy, answers /ws status in Slack and stops on SIGTERM', async () => {
+  // podman reports the health check at the top level, Docker under Config.
   const inspect = JSON.parse(await must('podman', ['image', 'inspect', IMAGE])) as Array<{
     Size: number;
+    Healthcheck?: { Test?: string[] };
     Config: { User?: string; Labels?: Record<string, string>; Healthcheck?: { Test?: string[] } };
   }>;
   const image = inspect[0];
   if (!image) throw new Error('no image');
   process.stdout.write(`image size: ${(image.Size / 1e6).toFixed(0)} MB\n`);
   expect(image.Config.User).toBe('node');
-  expect(image.Config.Healthcheck?.Test).toEqual(['CMD', 'node', 'dist/telemetry/healthcheck.js']);
+  expect((image.Healthcheck ?? image.Config.Healthcheck)?.Test).toEqual(['CMD', 'node', 'dist/telemetry/healthcheck.js']);
   expect(image.Config.Labels?.['org.opencontainers.image.title']).toBe('ws-doctor');
 
   // The demo environment as a YAML file the container reads (docker checks off: no engine socket inside).

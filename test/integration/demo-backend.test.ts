@@ -324,7 +324,7 @@ describe('WebSocket endpoints', () => {
     expect(await db(2).ttl(counterKey)).toBeGreaterThan(86000);
     expect(await db(2).get(`allthrive:1:ws_rate:user:${uid}`)).not.toBeNull();
     expect(await db(2).ttl(`allthrive:1:ws_rate:user:${uid}`)).toBeLessThanOrEqual(60);
-    const members = await db(3).zrange(`asgi:group:chat_${conv}`, 0, -1);
+    const members = await db(3).zrange(`asgi:group:chat_${conv}`, 0, '-1');
     expect(members).toHaveLength(1);
     expect(members[0]).toMatch(/^specific\.[0-9a-f]{32}![0-9a-f]{32}$/);
     expect(await db(3).ttl(`asgi:group:chat_${conv}`)).toBeGreaterThan(86000);

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { demoConfig, demoScrapeTargets, DEMO_SCRAPE_JOB } from '../../src/demo/demo-config';
 import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import { prometheusAvailable, PROMETHEUS_INSTALL_HINT, startPrometheus, waitForScrape, waitForScrapeSince, type PrometheusProcess } from '../peers/prometheus';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 

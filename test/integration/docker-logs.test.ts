@@ -8,7 +8,7 @@ import { allChecks } from '../../src/checks/registry';
 import { dispatch } from '../../src/chat/dispatch';
 import { parseConfig } from '../../src/config/load';
 import { renderText } from '../../src/console/render';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import type { Finding } from '../../src/checks/types';
 import { environmentSchema, type EnvConfig } from '../../src/config/schema';
 import { fetchLogs } from '../../src/logs/logs-command';

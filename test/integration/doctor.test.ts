@@ -6,7 +6,7 @@
 import { loadConfig } from '../../src/config/load';
 import { demoConfig } from '../../src/demo/demo-config';
 import { startDemoBackend, type DemoBackend, type FaultName } from '../../src/demo/index';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 
 let redis: RedisProcess;

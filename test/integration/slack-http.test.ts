@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/load';
 import { demoConfig } from '../../src/demo/demo-config';
 import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
 import type { StatusReport } from '../../src/diagnosis/types';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 import { visibleText, waitFor } from '../peers/slack-api';
 import { FORM, postEvent, postInteraction, postRaw, postSlashCommand, signedHeaders, slackSignature } from '../peers/slack-drivers';

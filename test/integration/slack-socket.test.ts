@@ -6,7 +6,7 @@
 import { parseConfig } from '../../src/config/load';
 import { demoConfig } from '../../src/demo/demo-config';
 import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
-import { Doctor } from '../../src/doctor';
+import { Doctor } from '../../src/core/doctor';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 import { visibleText, waitFor } from '../peers/slack-api';
 import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';

@@ -24,7 +24,7 @@ import path from 'node:path';
 import querystring from 'node:querystring';
 import { WebSocketServer, WebSocket } from 'ws';
 import YAML from 'yaml';
-import { parseMaybeJson, validateMessage, validateView, type Problem } from './slack-blocks';
+import { liveMarkup, parseMaybeJson, validateMessage, validateView, type Problem } from './slack-blocks';
 
 type Obj = Record<string, unknown>;
 
@@ -150,6 +150,13 @@ export class SlackStandIn {
   readonly refusals: Refusal[] = [];
   readonly acks: AckRecord[] = [];
   readonly messages: StoredMessage[] = [];
+  /**
+   * Live mentions and links found in what the bot sent (`where` + the token). Slack would accept them and ping
+   * the channel or show a disguised link, so the stand-in records rather than refuses: tests assert it is empty.
+   * Mentions of people who acted (sent a command, clicked, opened Home) are allowed.
+   */
+  readonly liveMarkup: Array<{ where: string; token: string }> = [];
+  private readonly actors = new Set<string>();
   readonly homeViews = new Map<string, { view: Obj; publishes: number }>();
   readonly modals = new Map<string, { user: string; view: Obj; versions: Obj[] }>();
   private readonly channels = new Map<string, { id: string; name: string; member: boolean }>();
@@ -289,6 +296,7 @@ export class SlackStandIn {
     if (!this.manifest.commands.includes(command)) throw new Error(`manifest declares no ${command} command`);
     const user = opts.user ?? 'U0ALICE';
     const channel = opts.channel ?? 'C0OPS';
+    this.actors.add(user);
     return {
       token: 'legacy-verification-token',
       team_id: STANDIN_TEAM,
@@ -310,6 +318,7 @@ export class SlackStandIn {
   click(message: StoredMessage, which: { kind?: string; actionId?: string }, user = 'U0ALICE'): Obj {
     if (!this.manifest.interactivity) throw new Error('manifest has interactivity off: Slack would not deliver clicks');
     const { button, blockId } = findButton(message.blocks, which);
+    this.actors.add(user);
     const container = { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: message.ephemeral };
     return {
       type: 'block_actions',
@@ -381,12 +390,17 @@ export class SlackStandIn {
 
   private storeAckMessage(user: string, channel: string, body: Obj): void {
     if (body.text === undefined && body.blocks === undefined) return;
+    this.scanMarkup('ack', body);
     const problem = validateMessage(body);
     if (problem) {
       this.refusals.push({ where: 'ack', ...problem });
       return;
     }
     this.store({ channel, text: String(body.text), blocks: (body.blocks as unknown[]) ?? [], ephemeral: body.response_type !== 'in_channel', user, via: 'ack' });
+  }
+
+  private scanMarkup(where: string, payload: unknown): void {
+    for (const token of liveMarkup(payload, this.actors)) this.liveMarkup.push({ where, token });
   }
 
   // ── Socket Mode ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -499,6 +513,7 @@ export class SlackStandIn {
     const rec: RecordedCall = { method, args: { ...args }, at: Date.now(), status: 200, ok: false };
     delete rec.args.token;
     this.calls.push(rec);
+    if (/^(chat\.|views\.)/.test(method)) this.scanMarkup(method, args);
     const reply = (status: number, body: Obj, headers?: Record<string, string>): void => {
       rec.status = status;
       rec.ok = body.ok === true;
@@ -621,6 +636,7 @@ export class SlackStandIn {
     const body = this.parseBody(req, raw);
     const rec: RecordedCall = { method: 'response_url', args: body ?? {}, at: Date.now(), status: 200, ok: false };
     this.responseUrlCalls.push(rec);
+    if (body) this.scanMarkup('response_url', body);
     const reply = (status: number, b: Obj, headers?: Record<string, string>): void => {
       rec.status = status;
       rec.ok = b.ok === true;

@@ -202,3 +202,36 @@ export function validateView(raw: unknown, expected: 'modal' | 'home'): Problem 
   blocksProblems(c, v.blocks, L.viewBlocks, '/view/blocks');
   return c.messages.length ? { error: 'invalid_arguments', messages: c.messages } : undefined;
 }
+
+/**
+ * Live Slack markup in what the bot posts: `<!channel>`/`<!here>`/`<!subteam^…>`, `<@U…>` mentions, `<#C…>`
+ * channel links and `<scheme:…|label>` links — every token Slack would turn into a ping or a link. Only mrkdwn
+ * is parsed by Slack (the top-level `text`, `mrkdwn` text objects); `plain_text` shows such text literally.
+ * `allowedMentions` are user ids the bot may legitimately mention (people who acted).
+ */
+export function liveMarkup(payload: unknown, allowedMentions: ReadonlySet<string> = new Set()): string[] {
+  const found: string[] = [];
+  const scan = (text: string): void => {
+    for (const m of text.matchAll(/<([!@#]|[A-Za-z][A-Za-z0-9+.-]*:)[^<>]*>/g)) {
+      const token = m[0];
+      const mention = /^<@([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(token);
+      if (mention && allowedMentions.has(mention[1] ?? '')) continue;
+      found.push(token);
+    }
+  };
+  const walk = (v: unknown, top: boolean): void => {
+    if (Array.isArray(v)) return v.forEach((x) => walk(x, false));
+    if (!v || typeof v !== 'object') return;
+    const o = v as Obj;
+    if (typeof o.text === 'string' && (top || o.type === 'mrkdwn')) scan(o.text);
+    for (const [k, x] of Object.entries(o)) if (k !== 'text' || typeof x !== 'string') walk(parseMaybeJsonValue(x), false);
+  };
+  walk(payload, true);
+  return found;
+}
+
+function parseMaybeJsonValue(v: unknown): unknown {
+  if (typeof v !== 'string' || !/^\s*[[{]/.test(v)) return v;
+  const p = parseMaybeJson(v);
+  return p.ok ? p.value : v;
+}

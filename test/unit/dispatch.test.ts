@@ -1,6 +1,6 @@
 /** Command dispatch is pure routing: an in-test DoctorApi stands in for the core (the real one is e2e-tested). */
 import { dispatch } from '../../src/chat/dispatch';
-import type { DoctorApi } from '../../src/chat/commands/types';
+import type { DoctorApi } from '../../src/core/api';
 import { renderText } from '../../src/console/render';
 
 const doctor: DoctorApi = {
@@ -10,12 +10,14 @@ const doctor: DoctorApi = {
   status: () => Promise.reject(new Error('not used')),
   history: () => [],
   lastReport: () => undefined,
+  logs: () => Promise.reject(new Error('not used')),
+  logsUnavailable: () => '`logs` needs the Docker engine: set `docker.enabled: true` and the socket in the config.',
 };
 
 const say = (text: string): string => {
-  const plan = dispatch(text, { doctor, surface: 'console', prefix: '/ws' });
+  const plan = dispatch(text, { doctor, surface: 'slack', prefix: '/ws' });
   if (plan.kind !== 'immediate') throw new Error(`expected an immediate answer to "${text}"`);
-  return renderText(plan.message, { color: false });
+  return renderText(plan.message, { color: false, prefix: '/ws' });
 };
 
 describe('dispatch', () => {
@@ -41,9 +43,20 @@ describe('dispatch', () => {
     expect(await run('/doctor')).toContain('/doctor check <name>');
   });
 
+  it('the console types commands bare and hides Slack-only options (share)', async () => {
+    const plan = dispatch('help', { doctor, surface: 'console', prefix: '' });
+    const text = renderText(plan.kind === 'run' ? await plan.run() : plan.message, { color: false });
+    expect(text).toContain('status [--env E] — Run every diagnostic');
+    expect(text).not.toMatch(/share|\/ws|`/);
+    const typo = dispatch('stauts now', { doctor, surface: 'console', prefix: '' });
+    expect(typo.kind === 'immediate' && renderText(typo.message, { color: false })).toContain('Unknown command stauts. Did you mean status?');
+    const bad = dispatch('status extra', { doctor, surface: 'console', prefix: '' });
+    expect(bad.kind === 'immediate' && renderText(bad.message, { color: false })).toContain('Usage: status [--env E]\n');
+  });
+
   it('logs without a Docker engine says how to get one; malformed logs options say what is wrong', () => {
     expect(say('logs')).toContain('logs needs the Docker engine');
-    const withLogs = { ...doctor, logs: () => Promise.reject(new Error('not used')) };
+    const withLogs = { ...doctor, logsUnavailable: () => undefined };
     const plan = dispatch('logs web --tail lots', { doctor: withLogs, surface: 'console', prefix: '/ws' });
     expect(plan.kind === 'immediate' && renderText(plan.message, { color: false })).toContain('--tail needs a whole number from 1 to 500.');
   });

@@ -1,4 +1,4 @@
-import { ChunkedDecoder, DockerDemuxer } from '../../src/logs/demux';
+import { ChunkedDecoder, DockerDemuxer } from '../../src/targets/docker-demux';
 import { LineBlocks } from '../../src/logs/lines';
 import { formatSeconds, parseSince } from '../../src/logs/since';
 

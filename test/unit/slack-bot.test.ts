@@ -3,7 +3,7 @@
  * findings, runs started elsewhere), against the Slack stand-in over Socket Mode. The same adapter against the
  * real Doctor and demo stack is test/e2e/slack-status.test.ts.
  */
-import type { HistoryEntry } from '../../src/chat/commands/types';
+import type { HistoryEntry } from '../../src/state/history';
 import type { Finding } from '../../src/checks/types';
 import { parseConfig } from '../../src/config/load';
 import type { StatusReport } from '../../src/diagnosis/types';
@@ -28,6 +28,12 @@ class ScriptedDoctor {
   }
   checkNames(): string[] {
     return ['token-issuance', 'redis'];
+  }
+  logs(): Promise<never> {
+    return Promise.reject(new Error('no logs here'));
+  }
+  logsUnavailable(): string {
+    return 'no Docker engine in this test';
   }
   onReport(l: (r: StatusReport) => void): () => void {
     this.listeners.push(l);

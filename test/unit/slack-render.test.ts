@@ -11,8 +11,9 @@ import {
   renderMessage,
   renderModal,
   splitText,
+  trustedNote,
 } from '../../src/slack/render';
-import { validateMessage, validateView } from '../peers/slack-blocks';
+import { liveMarkup, validateMessage, validateView } from '../peers/slack-blocks';
 
 function report(n: number, summary = 'fine'): StatusReport {
   return {
@@ -109,7 +110,7 @@ describe('renderMessage', () => {
     expect(r.blocks.filter((b) => b.type === 'actions').length).toBe(2);
   });
 
-  it('redacts secrets and escapes mrkdwn, keeping Slack mention tokens', () => {
+  it('redacts secrets and escapes mrkdwn: model text is never markup, not even a mention', () => {
     const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde';
     const r = renderMessage({
       text: `token ${token}`,
@@ -124,8 +125,8 @@ describe('renderMessage', () => {
     expect(json).not.toContain('eyJzdWIiOiIxIn0');
     expect(json).toContain('[REDACTED]');
     expect(json).toContain('&lt;html&gt; &amp; more');
-    expect(json).toContain('<@U0ALICE>');
-    expect(json).toContain('<#C0OPS|ops>');
+    expect(json).toContain('&lt;@U0ALICE&gt;');
+    expect(json).toContain('&lt;#C0OPS|ops&gt;');
     expect(validateMessage({ text: r.text, blocks: r.blocks })).toBeUndefined();
   });
 
@@ -172,8 +173,18 @@ describe('text helpers', () => {
     expect(parts.join('')).toBe('a'.repeat(10) + 'b'.repeat(10) + 'c'.repeat(25));
   });
 
-  it('mrkdwnEscape is idempotent', () => {
-    const once = mrkdwnEscape('a < b & c > d <@U1>');
-    expect(mrkdwnEscape(once)).toBe(once);
+  it('mrkdwnEscape escapes every &, < and > (an already-escaped entity shows as typed)', () => {
+    expect(mrkdwnEscape('a < b & c > d <@U1> &lt;!here&gt;')).toBe('a &lt; b &amp; c &gt; d &lt;@U1&gt; &amp;lt;!here&amp;gt;');
+  });
+
+  it('a note keeps only well-formed user mentions live', () => {
+    expect(trustedNote('Posted by <@U0ALICE> <!channel> <http://x|y> <@U1|a>')).toBe('Posted by <@U0ALICE> &lt;!channel&gt; &lt;http://x|y&gt; &lt;@U1|a&gt;');
+  });
+
+  it('untrusted text cannot break out of a code span or open one', () => {
+    const r = renderMessage({ text: 't', blocks: [{ type: 'checks', rows: [{ status: 'fail', name: 'x`y', summary: 'a ` *b* <!here>', durationMs: 1, explainedBy: 'r`<!channel>' }] }] });
+    const line = JSON.stringify(r.blocks);
+    expect(liveMarkup({ blocks: r.blocks })).toEqual([]);
+    expect((line.match(/`/g) ?? []).length).toBe(2);
   });
 });

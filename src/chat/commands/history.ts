@@ -1,4 +1,5 @@
 import { STATUS_EMOJI, type MessageBlock } from '../model';
+import { inlineCode } from '../text';
 import { unknownNameError } from '../parse';
 import type { CommandSpec } from './types';
 
@@ -19,7 +20,7 @@ export const historyCommand: CommandSpec = {
     const check = args[0];
     const entries = ctx.doctor.history(ctx.env, { ...(check ? { check } : {}), limit: check ? 20 : 200 });
     if (!entries.length) {
-      return { text: `No history yet for ${ctx.env}.`, blocks: [{ type: 'text', text: `No results yet for \`${ctx.env}\`. Run \`status\` first.` }] };
+      return { text: `No history yet for ${ctx.env}.`, blocks: [{ type: 'text', text: `No results yet for ${inlineCode(ctx.env)}. Run \`status\` first.` }] };
     }
     const byCheck = new Map<string, typeof entries>();
     for (const e of entries) {

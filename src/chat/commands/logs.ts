@@ -1,5 +1,7 @@
 import { parseDurationSeconds } from '../../util/duration';
-import type { CommandSpec, LogsQuery } from './types';
+import { inlineCode, literal } from '../text';
+import type { LogsQuery } from '../../core/api';
+import type { CommandSpec } from './types';
 
 const DEFAULT_SINCE = 600;
 const DEFAULT_TAIL = 50;
@@ -31,11 +33,11 @@ export function parseLogsArgs(args: string[]): LogsQuery | string {
       q.tail = n;
       i++;
     } else if (a.startsWith('-')) {
-      return `Unknown option \`${a}\` for \`logs\`; use \`--since\`, \`--grep\` or \`--tail\`.`;
+      return `Unknown option ${inlineCode(a)} for \`logs\`; use \`--since\`, \`--grep\` or \`--tail\`.`;
     } else if (q.service === undefined) {
       q.service = a;
     } else {
-      return `\`logs\` takes one service name (got \`${q.service}\` and \`${a}\`).`;
+      return `\`logs\` takes one service name (got ${inlineCode(q.service ?? '')} and ${inlineCode(a)}).`;
     }
   }
   return q;
@@ -47,18 +49,19 @@ export const logsCommand: CommandSpec = {
   summary: 'Recent container logs of a compose service (default: web), secrets redacted.',
   examples: ['logs', 'logs web --since 5m --grep WS_', 'logs celery --tail 100'],
   slow: true,
-  validate(args, { doctor }) {
-    if (!doctor.logs) return '`logs` needs the Docker engine: set `docker.enabled: true` and the socket in the config.';
+  validate(args, { doctor, env }) {
+    const unavailable = doctor.logsUnavailable(env);
+    if (unavailable) return unavailable;
     const q = parseLogsArgs(args);
     return typeof q === 'string' ? q : undefined;
   },
   async run(ctx, args) {
     const q = parseLogsArgs(args);
-    if (typeof q === 'string' || !ctx.doctor.logs) throw new Error('logs called without validation');
+    if (typeof q === 'string') throw new Error('logs called without validation');
     const res = await ctx.doctor.logs(ctx.env, q);
-    const header = `Logs of \`${res.service}\` (${res.container}) — last ${Math.round(q.sinceSeconds / 60) || q.sinceSeconds + 's'}${
+    const header = `Logs of ${inlineCode(res.service)} (${literal(res.container)}) — last ${Math.round(q.sinceSeconds / 60) || q.sinceSeconds + 's'}${
       q.sinceSeconds >= 60 ? ' min' : ''
-    }${q.grep ? `, matching \`${q.grep}\`` : ''}`;
+    }${q.grep ? `, matching ${inlineCode(q.grep)}` : ''}`;
     return {
       text: `${res.lines.length} log lines of ${res.service}`,
       blocks: [

@@ -1,20 +1,21 @@
 /**
- * `npm run demo`: a private redis-server, the AllThrive-compatible demo backend on it, a private Prometheus
+ * Composition root of `npm run demo` (like main.ts and cli.ts; the demo target itself lives in demo/ and knows
+ * nothing of the bot): a private redis-server, the AllThrive-compatible demo backend on it, a private Prometheus
  * scraping it when the `prometheus` binary is installed, and the bot pointed at them — Slack when credentials
  * are set, the console otherwise, with `fault <name> on|off` to break the stack and watch the diagnosis change.
  * Everything started here is stopped here, by pid.
  */
-import { loadConfig } from '../config/load';
-import type { ConsoleExtra } from '../console/console';
-import { startBot } from '../main';
-import { Doctor } from '../doctor';
-import { statusMessage } from '../chat/status-message';
-import { renderText } from '../console/render';
-import { freePort } from '../util/net';
-import { startRedisServer, type RedisProcess } from './redis-process';
-import { prometheusAvailable, PROMETHEUS_INSTALL_HINT, startPrometheus, waitForScrapeSince, type PrometheusProcess } from './prometheus-process';
-import { demoConfig, demoScrapeTargets, DEMO_SCRAPE_JOB } from './demo-config';
-import { startDemoBackend, type DemoBackend, type FaultName } from './index';
+import { loadConfig } from './config/load';
+import type { ConsoleExtra } from './console/console';
+import { startBot } from './main';
+import { Doctor } from './core/doctor';
+import { statusMessage } from './chat/status-message';
+import { renderForStream } from './console/render';
+import { freePort } from './util/net';
+import { startRedisServer, type RedisProcess } from './demo/redis-process';
+import { prometheusAvailable, PROMETHEUS_INSTALL_HINT, startPrometheus, waitForScrapeSince, type PrometheusProcess } from './demo/prometheus-process';
+import { demoConfig, demoScrapeTargets, DEMO_SCRAPE_JOB } from './demo/demo-config';
+import { startDemoBackend, type DemoBackend, type FaultName } from './demo/index';
 
 export interface LaunchOptions {
   once: boolean;
@@ -89,11 +90,11 @@ function faultExtras(
       return `  ${on ? '●' : '○'} ${f.name.padEnd(22)} ${description}`;
     });
   return [
-    { name: 'faults', usage: 'faults', summary: 'list the demo fault switches', run: () => lines().join('\n') },
+    { name: 'faults', usage: 'faults', summary: 'List the demo fault switches.', run: () => lines().join('\n') },
     {
       name: 'fault',
       usage: 'fault <name> on|off',
-      summary: 'break (or mend) the demo stack',
+      summary: 'Break (or mend) the demo stack.',
       run: async ([name, state]) => {
         if (!name || !names().includes(name) || (state !== 'on' && state !== 'off')) {
           return `usage: fault <name> on|off — names: ${names().join(', ')}`;
@@ -101,13 +102,13 @@ function faultExtras(
         const since = Date.now();
         await set(name, state === 'on');
         await scrapedSince(since);
-        return `fault ${name} is ${state}; run \`status\` to see the diagnosis.`;
+        return `fault ${name} is ${state}; run status to see the diagnosis.`;
       },
     },
     {
       name: 'heal',
       usage: 'heal',
-      summary: 'switch every fault off',
+      summary: 'Switch every fault off.',
       run: async () => {
         const since = Date.now();
         backend.faults.clear();
@@ -178,7 +179,7 @@ export async function launchDemo(opts: LaunchOptions): Promise<number> {
       const doctor = Doctor.create(config, { stateDir: null });
       try {
         const report = await doctor.status('demo');
-        process.stdout.write(renderText(statusMessage(report), { color: Boolean(process.stdout.isTTY) }) + '\n');
+        process.stdout.write(renderForStream(statusMessage(report), process.stdout, 'ws-doctor') + '\n');
         // After the verdict, which stays the first line (scripts read it); not on stderr: nothing is wrong.
         if (note) process.stdout.write(`${note}\n`);
         return { ok: 0, degraded: 1, unknown: 1, down: 2 }[report.verdict.overall];

@@ -3,17 +3,17 @@
  * Slack or terminals. Concurrent identical requests are coalesced (single-flight): 100 people asking for
  * status at once cause one run of each check.
  */
-import type { Config } from './config/schema';
-import type { DoctorApi, HistoryEntry, LogsQuery, LogsResult } from './chat/commands/types';
-import { allChecks } from './checks/registry';
-import { runChecks, withDependencies } from './checks/runner';
-import type { Check } from './checks/types';
-import { diagnose } from './diagnosis/diagnose';
-import type { StatusReport } from './diagnosis/types';
-import { HistoryStore } from './state/history';
-import { buildTargets } from './targets/build';
-import { wireDockerLogs } from './logs/doctor-logs';
-import type { Targets } from './targets/targets';
+import type { Config } from '../config/schema';
+import { allChecks } from '../checks/registry';
+import { runChecks, withDependencies } from '../checks/runner';
+import type { Check } from '../checks/types';
+import { diagnose } from '../diagnosis/diagnose';
+import type { StatusReport } from '../diagnosis/types';
+import { fetchLogs } from '../logs/logs-command';
+import { HistoryStore, type HistoryEntry } from '../state/history';
+import { buildTargets } from '../targets/build';
+import type { Targets } from '../targets/targets';
+import type { DoctorApi, LogsQuery, LogsResult } from './api';
 
 export interface DoctorOptions {
   /** The check registry; defaults to every check ws-doctor has. */
@@ -44,11 +44,9 @@ export class Doctor implements DoctorApi {
     if (opts.onReport) this.listeners.push(opts.onReport);
   }
 
-  /** A Doctor with every capability wired (container logs through the Docker engine). */
+  /** Same as `new Doctor(…)`; kept because composition roots and tests read better with it. */
   static create(config: Config, opts: DoctorOptions = {}): Doctor {
-    const doctor = new Doctor(config, opts);
-    wireDockerLogs(doctor);
-    return doctor;
+    return new Doctor(config, opts);
   }
 
   /** Subscribe to finished reports; returns the unsubscribe function. */
@@ -86,8 +84,30 @@ export class Doctor implements DoctorApi {
     return this.last.get(env);
   }
 
-  /** Container logs through the Docker engine; set by Doctor.create (logs/doctor-logs.ts). */
-  logs?: (env: string, q: LogsQuery) => Promise<LogsResult>;
+  /**
+   * Container logs through the Docker engine. The service defaults to `docker.logService`; engine failures come
+   * out as errors whose message carries the reason and the fix.
+   */
+  async logs(env: string, q: LogsQuery): Promise<LogsResult> {
+    const cfg = this.config.environments[env];
+    if (!cfg) throw new Error(`unknown environment "${env}"`);
+    const target = this.targetsOf(env).docker();
+    if (!target) throw new Error(`\`logs\` needs the Docker engine: set \`docker.enabled: true\` and the socket for environment "${env}" in the config.`);
+    const service = q.service ?? cfg.docker.logService;
+    const r = await fetchLogs(target, {
+      service,
+      sinceSeconds: q.sinceSeconds,
+      tail: q.tail,
+      ...(q.grep !== undefined ? { grep: q.grep } : {}),
+    });
+    return { service, container: r.container, lines: r.lines, truncated: r.truncated };
+  }
+
+  logsUnavailable(env: string): string | undefined {
+    const cfg = this.config.environments[env];
+    if (cfg && !cfg.docker.enabled) return '`logs` needs the Docker engine: set `docker.enabled: true` and the socket in the config.';
+    return undefined;
+  }
 
   async close(): Promise<void> {
     const all = [...this.targets.values()];

@@ -1,0 +1,40 @@
+/**
+ * The core's own API: what every adapter (Slack, console, CLI) and every later subsystem (scheduler, alerts,
+ * remediations) may ask of the Doctor. It lives in the core room, not the chat room: the core must be usable —
+ * and testable — with no chat adapter at all. Implemented by core/doctor.ts.
+ */
+import type { StatusReport } from '../diagnosis/types';
+import type { HistoryEntry } from '../state/history';
+
+export interface LogsQuery {
+  service?: string;
+  sinceSeconds: number;
+  grep?: string;
+  tail: number;
+}
+
+export interface LogsResult {
+  service: string;
+  container: string;
+  lines: string[];
+  truncated: boolean;
+}
+
+export interface DoctorApi {
+  readonly defaultEnv: string;
+  envNames(): string[];
+  checkNames(env: string): string[];
+  /** Run all (or the named) checks; concurrent identical calls share one run. */
+  status(env: string, opts?: { checks?: string[] }): Promise<StatusReport>;
+  /** Last results per check, newest first. */
+  history(env: string, opts?: { check?: string; limit?: number }): HistoryEntry[];
+  /** Last full report per environment (App Home board). */
+  lastReport(env: string): StatusReport | undefined;
+  /**
+   * Container logs through the Docker engine. Rejects with an error whose message carries the reason and the
+   * fix when the engine is not configured (`docker.enabled` false) or cannot be reached.
+   */
+  logs(env: string, q: LogsQuery): Promise<LogsResult>;
+  /** Why `logs` cannot work for this environment (one sentence with the fix), or undefined when it can. */
+  logsUnavailable(env: string): string | undefined;
+}

@@ -1,0 +1,70 @@
+/**
+ * Chaos area: text chosen by an attacker in the watched stack (headers, error codes, log lines, labels) must
+ * reach Slack as text, never as markup: no `<!channel>`, mention or disguised link survives in anything the bot
+ * posts — check lines, Why, Details thread, modal, App Home. The strict Slack stand-in records every live token.
+ */
+import type { Config } from '../../src/config/schema';
+import { Doctor } from '../../src/core/doctor';
+import { visibleText, waitFor } from '../peers/slack-api';
+import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import { startHostileBackend, type HostileBackend } from './hostile-backend';
+import { chaosRow, observe } from './row';
+import { startDemoStack, type DemoStack } from './support';
+
+export const HOSTILE = '<!channel> <@U123> <http://evil.example|click>';
+
+let stack: DemoStack;
+let hostile: HostileBackend;
+let doctor: Doctor;
+let h: SlackHarness;
+
+beforeAll(async () => {
+  stack = await startDemoStack();
+  hostile = await startHostileBackend(stack.backend.url, {
+    upgrade: (path) => (path === '/ws/health/' ? `HTTP/1.1 301 Moved Permanently\r\nLocation: ${HOSTILE}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n` : undefined),
+    http: (method, path) =>
+      method === 'POST' && path === '/api/v1/auth/ws-connection-token/' ? { status: 503, body: JSON.stringify({ code: HOSTILE, detail: HOSTILE }) } : undefined,
+  });
+  const env = stack.config.environments.demo;
+  if (!env) throw new Error('demo env missing');
+  const config: Config = { ...stack.config, environments: { ...stack.config.environments, demo: { ...env, backend: { ...env.backend, url: hostile.url } } } };
+  doctor = Doctor.create(config, { stateDir: null });
+  h = await startSlackHarness({ transport: 'http', config, doctor });
+});
+
+afterAll(async () => {
+  await h?.stop();
+  await doctor?.close();
+  await hostile?.stop();
+  await stack?.stop();
+});
+
+chaosRow('WS upgrade redirect + token error code hold <!channel> <@U123> <http://evil|click>', 'shared status, Details thread: no live mention/link', async () => {
+  const mark = h.standIn.liveMarkup.length;
+  await h.driver.command(h.standIn.slashCommand({ text: 'status share', user: 'U0ALICE' }));
+  const msg = await waitFor(() => h.standIn.channelMessages('C0OPS').find((m) => /wsd:details/.test(JSON.stringify(m.blocks))), 'the shared answer');
+  await h.driver.action(h.standIn.click(msg, { kind: 'details' }));
+  const thread = await waitFor(() => h.standIn.thread('C0OPS', msg.ts)[0], 'the Details thread');
+  await h.app.idle(20000);
+  const live = h.standIn.liveMarkup.slice(mark);
+  const shown = visibleText(msg) + visibleText(thread);
+  const reached = shown.includes('&lt;!channel&gt;');
+  return observe(
+    live.length ? `${live.length} live token(s): ${[...new Set(live.map((l) => `${l.where} ${l.token}`))].slice(0, 3).join(', ')}` : `0 live tokens; hostile text shown escaped: ${reached}`,
+    live.length === 0 && reached,
+  );
+});
+
+chaosRow('same hostile stack, private answer → Details modal, App Home', 'no live mention/link in modal or Home', async () => {
+  const mark = h.standIn.liveMarkup.length;
+  await h.driver.command(h.standIn.slashCommand({ text: 'status', user: 'U0BOB' }));
+  const msg = await waitFor(() => h.standIn.ephemerals('U0BOB').find((m) => /wsd:details/.test(JSON.stringify(m.blocks))), 'the private answer');
+  await h.driver.action(h.standIn.click(msg, { kind: 'details' }, 'U0BOB'));
+  await waitFor(() => [...h.standIn.modals.values()].find((m) => m.user === 'U0BOB'), 'the Details modal');
+  await h.driver.event(h.standIn.appHomeOpened('U0BOB'));
+  const home = await waitFor(() => h.standIn.homeViews.get('U0BOB'), 'the Home tab');
+  await h.app.idle(20000);
+  const live = h.standIn.liveMarkup.slice(mark);
+  const escaped = JSON.stringify(home.view).includes('&lt;!channel&gt;');
+  return observe(live.length ? `${live.length} live token(s): ${live.slice(0, 3).map((l) => `${l.where} ${l.token}`).join(', ')}` : `0 live tokens; Home shows it escaped: ${escaped}`, live.length === 0 && escaped);
+});
