@@ -253,7 +253,7 @@ async function runBot(): Promise<void> {
     },
   };
   const doctor = Doctor.create(config, { stateDir: null });
-  const app = await startSlackApp({ config, doctor, env: {}, logger: createLogger({ level: 'warn' }), listen: { port: 0, host: '127.0.0.1' } });
+  const app = await startSlackApp({ config, doctor, env: {}, logger: createLogger({ level: 'warn' }), listen: { port: 0, host: '127.0.0.1' }, stateDir: null });
   process.stdout.write(JSON.stringify({ port: app.port }) + '\n');
   const stop = async (): Promise<void> => {
     await app.stop();

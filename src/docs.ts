@@ -1,9 +1,10 @@
 /**
- * `npm run docs`: rewrites the generated blocks of README.md (configuration reference, checks table).
+ * `npm run docs`: rewrites the generated blocks of README.md (configuration reference, checks and buttons tables).
  * test/unit/readme.test.ts fails when they are stale.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { actionsReference } from './chat/actions/reference';
 import { checksReference } from './checks/reference';
 import { configReference } from './config/reference';
 import { writeBlock } from './util/generated-blocks';
@@ -11,6 +12,7 @@ import { writeBlock } from './util/generated-blocks';
 export const GENERATED_BLOCKS: Record<string, () => string> = {
   'config-reference': configReference,
   'checks-table': checksReference,
+  'actions-table': actionsReference,
 };
 
 if (require.main === module) {

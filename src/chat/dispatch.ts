@@ -14,7 +14,17 @@ import { closest, parseInvocation, unknownNameError } from './parse';
 export type Dispatch =
   | { kind: 'immediate'; message: MessageModel; share: boolean }
   /** `slow` runs checks: show `placeholder` at once, then replace it with `run()`'s result. */
-  | { kind: 'run'; command: string; env: string; slow: boolean; placeholder: MessageModel; share: boolean; run(): Promise<MessageModel> };
+  | {
+      kind: 'run';
+      command: string;
+      env: string;
+      slow: boolean;
+      /** The command's answer is the same for everyone (CommandSpec.shareable): identical requests may share it. */
+      shareable: boolean;
+      placeholder: MessageModel;
+      share: boolean;
+      run(): Promise<MessageModel>;
+    };
 
 export interface DispatchOptions {
   doctor: DoctorApi;
@@ -53,7 +63,7 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
     // Everything a command says passes redaction, error text included (it may quote a URL or a header).
     return redactDeep(msg);
   };
-  return { kind: 'run', command: spec.name, env, slow: spec.slow, share: inv.share, placeholder: checking(spec.name, env), run };
+  return { kind: 'run', command: spec.name, env, slow: spec.slow, shareable: spec.shareable ?? false, share: inv.share, placeholder: checking(spec.name, env), run };
 }
 
 function checking(command: string, env: string): MessageModel {

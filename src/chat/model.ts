@@ -16,11 +16,14 @@ export interface CheckRow {
 }
 
 export interface MessageAction {
-  /** Action kind the adapters route on: `rerun`, `details`, `share`, later `remediate:<id>`, `approve`, … */
+  /** Id of the action in chat/actions/registry.ts that a press runs: `rerun`, `details`, `share`, `approve`, … */
   kind: string;
   label: string;
-  /** Opaque payload handed back on click (≤ 2000 chars). */
-  value: string;
+  /**
+   * The action's value (JSON, checked against the action's schema on press). Adapters seal it before it leaves
+   * the bot (chat/actions/seal.ts): what comes back is verified, never trusted as sent.
+   */
+  value: unknown;
   style?: 'primary' | 'danger';
   confirm?: { title: string; text: string; confirm: string; deny: string };
 }

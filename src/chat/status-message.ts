@@ -2,11 +2,13 @@
 import { inlineCode, literal } from './text';
 import type { Finding } from '../checks/types';
 import type { StatusReport } from '../diagnosis/types';
+import type { RunTarget } from './actions/target';
 import { OVERALL_EMOJI, STATUS_EMOJI, type MessageBlock, type MessageModel } from './model';
 
 const ORDER = { fail: 0, unknown: 1, warn: 2, ok: 3 } as const;
 
-export function statusMessage(report: StatusReport, opts: { rerunValue?: string } = {}): MessageModel {
+/** `check` narrows the buttons to one check (the answer of `check <name>`). */
+export function statusMessage(report: StatusReport, opts: { check?: string } = {}): MessageModel {
   const { verdict } = report;
   const blocks: MessageBlock[] = [
     { type: 'verdict', overall: verdict.overall, text: verdict.headline },
@@ -40,7 +42,7 @@ export function statusMessage(report: StatusReport, opts: { rerunValue?: string 
       report.timedOut.length ? ` · timed out: ${report.timedOut.join(', ')}` : ''
     } · ${report.startedAt}`,
   });
-  const value = opts.rerunValue ?? report.env;
+  const value: RunTarget = { env: report.env, ...(opts.check ? { check: opts.check } : {}) };
   blocks.push({
     type: 'actions',
     actions: [

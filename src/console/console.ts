@@ -9,7 +9,9 @@ import { dispatch } from '../chat/dispatch';
 import { helpMessage, type ExtraHelp } from '../chat/commands/help';
 import { commands, findCommand } from '../chat/commands/registry';
 import { closest, parseInvocation } from '../chat/parse';
+import type { MessageModel } from '../chat/model';
 import { inlineCode } from '../chat/text';
+import { ConsoleActions } from './console-actions';
 import { renderText } from './render';
 import { withSpinner } from './spinner';
 import { terminalStyle } from './terminal';
@@ -37,6 +39,8 @@ export interface ConsoleOptions {
 
 /** The console's own commands, always there. */
 const BUILTINS: readonly ExtraHelp[] = [
+  { usage: 'actions', summary: 'List the buttons of the last answer (Re-run, Details, Post to channel, …).' },
+  { usage: 'press <n>', summary: 'Press button n of the last answer, as a click in Slack would.' },
   { usage: 'clear', summary: 'Clear the screen.' },
   { usage: 'quit', summary: 'Leave the console (also `exit`, Ctrl-D).' },
 ];
@@ -58,6 +62,14 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
   if (opts.banner) say(opts.banner, 0);
   const cmd = (s: string): string => (color ? `\x1b[36m${s}\x1b[0m` : s);
   say(`Type a command: ${cmd('status')}, ${cmd('check redis')}, ${cmd('help')} for all of them${extras.length ? ` and the demo's ${cmd('faults')}` : ''}, ${cmd('quit')} to leave.`, 0);
+  const buttons = new ConsoleActions(opts.doctor, '');
+  const dim = (t: string): string => (color ? `\x1b[2m${t}\x1b[0m` : t);
+  const print = (msg: MessageModel, o: { note?: string } = {}): void => {
+    out.write(`${renderText(msg, { color, width: width() })}\n`);
+    if (o.note) out.write(`${dim(o.note)}\n`);
+    const hint = msg.blocks.some((b) => b.type === 'actions') ? buttons.hint() : undefined;
+    if (hint) out.write(`${dim(hint)}\n`);
+  };
   // Prompts only make sense to a person at a terminal; piped input (scripts, tests) gets clean output.
   const prompt = (): void => {
     if (out.isTTY) rl.prompt();
@@ -74,13 +86,22 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     const [word = '', ...args] = line.split(/\s+/);
     const extra = extras.find((e) => e.name === word);
     const parsed = parseInvocation(line);
-    const unknown = !extra && word !== 'clear' && parsed.ok && !findCommand(parsed.invocation.name) ? parsed.invocation.name : undefined;
+    const unknown = !extra && !['clear', 'actions', 'press'].includes(word) && parsed.ok && !findCommand(parsed.invocation.name) ? parsed.invocation.name : undefined;
     const helpWith = (lead?: string): string =>
       renderText(helpMessage(commands, { prefix: '', surface: 'console', extras: { title: extras.length ? 'Console and demo:' : 'Console:', commands: own }, ...(lead ? { lead } : {}) }), { color, width: width() });
     if (unknown !== undefined) {
       // Typos are matched against every command typed here, the console's own included (`fualt` → `fault`).
-      const guess = closest(unknown, [...commands.map((c) => c.name), ...extras.map((e) => e.name), 'clear', 'quit']);
+      const guess = closest(unknown, [...commands.map((c) => c.name), ...extras.map((e) => e.name), 'clear', 'quit', 'actions', 'press']);
       out.write(`${helpWith(`Unknown command ${inlineCode(unknown)}.${guess ? ` Did you mean ${inlineCode(guess)}?` : ''}`)}\n`);
+    } else if (word === 'actions') {
+      out.write(`${buttons.list()}\n`);
+    } else if (word === 'press') {
+      await buttons.press(args[0], {
+        message: print,
+        progress: (m) => {
+          if (out.isTTY) out.write(`${dim(m.text)}\n`);
+        },
+      });
     } else if (word === 'clear') {
       if (out.isTTY) out.write('\x1b[2J\x1b[3J\x1b[H');
     } else if (word === 'help' && args.length === 0) {
@@ -94,7 +115,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     } else {
       const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '' });
       const msg = plan.kind === 'immediate' ? plan.message : await withSpinner(out, plan.placeholder.text, plan.run(), opts.env ?? process.env);
-      out.write(`${renderText(msg, { color, width: width() })}\n`);
+      print(plan.kind === 'run' ? buttons.shown(msg, line, plan.env) : buttons.shown(msg));
       if (plan.kind === 'run' && msg.details && plan.command === 'status') {
         out.write(`${color ? '\x1b[2m' : ''}(${color ? '\x1b[0;36m' : ''}check <name>${color ? '\x1b[0;2m' : ''} shows a check's evidence)${color ? '\x1b[0m' : ''}\n`);
       }

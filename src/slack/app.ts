@@ -13,6 +13,8 @@ import type { DoctorApi } from '../core/api';
 import type { Config } from '../config/schema';
 import type { Logger } from '../telemetry/logger';
 import { label, metrics } from '../telemetry/metrics';
+import { ActionSeal } from '../chat/actions/seal';
+import { loadActionKey } from '../state/action-key';
 import { SlackBot } from './bot';
 import { registerListeners } from './handlers';
 import { boltLogger, defaultLogger, scrub } from './logging';
@@ -34,6 +36,8 @@ export interface SlackAppOptions {
   queue?: QueueOptions;
   /** Called for every HTTP request refused before Bolt (bad/stale/future timestamp, wrong path). */
   onRefused?: (reason: string) => void;
+  /** Where the button-sealing key is kept (state/action-key.ts); `null` = memory only. Default config.stateDir. */
+  stateDir?: string | null;
 }
 
 export interface SlackAppHandle {
@@ -86,7 +90,9 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       opts.queue?.onEvent?.(e);
     },
   });
-  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command });
+  const key = loadActionKey(opts.stateDir === undefined ? opts.config.stateDir : opts.stateDir);
+  if (!key.persistent) log.warn(`button key kept in ${key.source}: buttons sent before a restart will be refused after it`);
+  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal: new ActionSeal(key.key) });
 
   let httpReceiver: GuardedHttpReceiver | undefined;
   const receiver =

@@ -6,52 +6,28 @@
  * shutdown can wait for it. Every entry point is idempotent: a redelivery (same trigger_id / event_id) or a
  * double click (same message + action within the window) runs nothing twice.
  */
-import { inlineCode } from '../chat/text';
 import type { DoctorApi } from '../core/api';
 import { dispatch, errorMessage, type Dispatch } from '../chat/dispatch';
 import type { MessageModel } from '../chat/model';
+import { press } from '../chat/actions/press';
+import { findAction } from '../chat/actions/registry';
+import { ActionSeal, MAX_VALUE_CHARS, sealActions } from '../chat/actions/seal';
+import type { Place } from '../chat/actions/types';
 import type { Logger } from '../telemetry/logger';
 import { Deduper } from './dedupe';
 import { HomeBoard } from './home';
+import { ActionEffects } from './action-effects';
 import { ChannelMessage, ResponseUrlMessage, type LiveMessage } from './live-message';
 import { scrub } from './logging';
 import type { OutboundQueue } from './outbound-queue';
 import { ResultStore } from './result-store';
-import { parseActionId, refFromBlockId, renderMessage, renderModal } from './render';
+import { parseActionId, renderMessage } from './render';
 
-export interface CommandInput {
-  text: string;
-  user_id: string;
-  user_name?: string;
-  channel_id: string;
-  response_url: string;
-  trigger_id: string;
-}
-
-export interface ActionInput {
-  actionId: string;
-  blockId?: string;
-  value?: string;
-  userId: string;
-  userName?: string;
-  triggerId: string;
-  responseUrl?: string;
-  container:
-    | { type: 'message'; channelId: string; messageTs: string; isEphemeral: boolean }
-    | { type: 'view'; viewId: string };
-}
-
-export interface HomeOpenedInput {
-  user: string;
-  tab?: string;
-  eventId?: string;
-}
+export type { ActionInput, CommandInput, HomeOpenedInput } from './inputs';
+import type { ActionInput, CommandInput, HomeOpenedInput } from './inputs';
 
 /** The body a slash command may be acknowledged with (an immediate private answer). */
 export type AckBody = { response_type: 'ephemeral' | 'in_channel'; text: string; blocks: unknown[] } | undefined;
-
-/** Commands whose answer depends only on environment and arguments (see SlackBot.shared). */
-const SHAREABLE = new Set(['status', 'check', 'logs', 'history']);
 
 /** A quick command (help, history) that finishes within this budget answers in the ack itself. */
 const INLINE_BUDGET_MS = 500;
@@ -62,6 +38,8 @@ export interface SlackBotOptions {
   logger: Logger;
   /** Slash command as typed, e.g. `/ws`. */
   prefix: string;
+  /** Seals button values with the bot's key (state/action-key.ts) and verifies them on every press. */
+  seal: ActionSeal;
   /** Double-click window for buttons (ms). Default 3000. */
   clickWindowMs?: number;
   /** Redelivery window for trigger_id / event_id (ms). Default 10 min. */
@@ -128,6 +106,9 @@ export class Turns {
 export class SlackBot {
   readonly home: HomeBoard;
   readonly results = new ResultStore();
+  /** The stored-result ref of answers this process made or looked up (sealed into their buttons). */
+  private readonly refs = new WeakMap<MessageModel, string>();
+  private readonly seal: ActionSeal;
   readonly dedupe: Deduper;
   private readonly work = new Set<Promise<unknown>>();
   private readonly turns = new Turns();
@@ -145,8 +126,10 @@ export class SlackBot {
     this.log = opts.logger;
     this.prefix = opts.prefix;
     this.clickWindowMs = opts.clickWindowMs ?? 3000;
+    this.seal = opts.seal;
     this.dedupe = new Deduper(opts.redeliveryWindowMs ?? 10 * 60 * 1000);
     this.home = new HomeBoard(this.doctor, this.queue, this.prefix, {
+      seal: (m) => this.sealed(m),
       onError: (err) => this.log.warn(`App Home publish failed: ${errText(err)}`),
     });
   }
@@ -191,7 +174,7 @@ export class SlackBot {
     }
     if (plan.kind === 'immediate') {
       // Quick answers (help, a typo) ride on the ack itself: no extra call, no response_url use.
-      const r = renderMessage(plan.message);
+      const r = renderMessage(this.sealed(plan.message));
       await ack({ response_type: 'ephemeral', text: r.text, blocks: r.blocks });
       return;
     }
@@ -202,13 +185,13 @@ export class SlackBot {
       const quick = await Promise.race([running, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), INLINE_BUDGET_MS)))]);
       clearTimeout(timer);
       if (quick) {
-        const r = renderMessage(quick, plan.share ? { omitKinds: ['share'], note: `Requested by <@${cmd.user_id}>` } : {});
+        const r = renderMessage(this.sealed(quick), plan.share ? { omitKinds: ['share'], note: `Requested by <@${cmd.user_id}>` } : {});
         await ack({ response_type: plan.share ? 'in_channel' : 'ephemeral', text: r.text, blocks: r.blocks });
         return;
       }
       await ack();
       const target = new ResponseUrlMessage(this.queue, cmd.response_url, plan.share ? 'channel' : 'ephemeral');
-      this.track(running.then((m) => target.show(m)));
+      this.track(running.then((m) => target.show(this.sealed(m))));
       return;
     }
     await ack();
@@ -231,137 +214,65 @@ export class SlackBot {
       return;
     }
     const where = a.container.type === 'view' ? `view:${a.container.viewId}` : `msg:${a.container.channelId}:${a.container.messageTs}`;
-    const clickKey = `act:${where}:${parsed.kind}:${a.value ?? ''}`;
-    // Sharing happens once per message; a re-run holds its key until it finishes (plus the click window).
-    const window = parsed.kind === 'share' ? 10 * 60 * 1000 : parsed.kind === 'rerun' ? 60 * 60 * 1000 : this.clickWindowMs;
-    if (!this.dedupe.first(clickKey, window)) {
+    const clickKey = `act:${where}:${parsed.kind}:${(a.value ?? '').slice(0, MAX_VALUE_CHARS)}`;
+    const repeat = findAction(parsed.kind)?.repeat;
+    if (!this.dedupe.first(clickKey, repeat?.whileRunning ? 60 * 60 * 1000 : (repeat?.windowMs ?? this.clickWindowMs))) {
       this.log.info(`ignored a repeated ${parsed.kind} click`);
       return;
     }
-    const job = this.handleAction(parsed.kind, a).finally(() => {
-      if (parsed.kind === 'rerun') setTimeout(() => this.dedupe.forget(clickKey), this.clickWindowMs).unref?.();
+    const job = this.press(parsed.kind, a).finally(() => {
+      if (repeat?.whileRunning) setTimeout(() => this.dedupe.forget(clickKey), this.clickWindowMs).unref?.();
     });
     this.track(job);
   }
 
-  private async handleAction(kind: string, a: ActionInput): Promise<void> {
-    switch (kind) {
-      case 'rerun':
-        return this.rerun(a);
-      case 'details':
-        return this.details(a);
-      case 'share':
-        return this.share(a);
-      default:
-        if (a.responseUrl) {
-          await new ResponseUrlMessage(this.queue, a.responseUrl, 'ephemeral').show({
-            text: `That button is not available in this version of ws-doctor.`,
-            blocks: [{ type: 'text', text: `:information_source: ${inlineCode(kind)} is not available in this version of ws-doctor.` }],
-          });
-        }
+  /** Verify and run the press (chat/actions/press.ts), then carry the update out the way its effect says. */
+  private async press(actionId: string, a: ActionInput): Promise<void> {
+    const place: Place = a.container.type === 'view' ? 'home' : a.container.isEphemeral ? 'private' : 'channel';
+    const effects = new ActionEffects(this.queue, a, place, (m) => this.sealed(m, this.refs.get(m)));
+    const outcome = await press(
+      { actionId, ...(a.value !== undefined ? { value: a.value } : {}) },
+      (ref, spec) => {
+        const shown = this.results.get(ref);
+        if (shown && ref) this.refs.set(shown.model, ref);
+        return {
+          doctor: this.doctor,
+          surface: 'slack',
+          prefix: this.prefix,
+          user: { id: a.userId, ...(a.userName ? { name: a.userName } : {}) },
+          place,
+          ...(shown ? { shown } : {}),
+          runCommand: (text) => this.runForAction(text, a.userId),
+          progress: (m) => effects.progress(spec.effect, m),
+        };
+      },
+      { seal: this.seal, log: this.log },
+    );
+    if (!outcome.ok) return effects.reply(outcome.refusal);
+    const { update, spec } = outcome;
+    const note = update.attribution && place === 'channel' ? `${update.attribution} <@${a.userId}>` : undefined;
+    if (spec.effect === 'post') return effects.post(update.message, `${update.attribution ?? 'Posted by'} <@${a.userId}>`);
+    return effects.final(spec.effect, update.message, note);
+  }
+
+  /** A command run on behalf of a press: shared in flight, stored (its buttons find it), the board kept busy. */
+  private async runForAction(text: string, userId: string): Promise<MessageModel> {
+    const plan = this.plan(text, userId);
+    if (plan.kind === 'immediate') return plan.message;
+    const isStatus = plan.command === 'status';
+    if (isStatus) this.home.setRunning(plan.env, true);
+    try {
+      const { model, ref } = await this.shared(plan, text);
+      this.refs.set(model, ref);
+      return model;
+    } finally {
+      if (isStatus) this.home.setRunning(plan.env, false);
     }
   }
 
-  /** `env` or `env|check` (the value status-message.ts puts on its buttons) → command text. */
-  private commandFor(value: string | undefined): string {
-    const [env, check] = (value ?? '').split('|');
-    const e = env ? ` --env ${env}` : '';
-    return check ? `check ${check}${e}` : `status${e}`;
-  }
-
-  private plan(text: string, userId: string): Dispatch {
-    return dispatch(text, { doctor: this.doctor, surface: 'slack', user: { id: userId }, prefix: this.prefix });
-  }
-
-  private async rerun(a: ActionInput): Promise<void> {
-    const text = this.commandFor(a.value);
-    const plan = this.plan(text, a.userId);
-    if (a.container.type === 'view') {
-      // From App Home: run, and the board shows the result.
-      if (plan.kind === 'immediate') return;
-      this.home.setRunning(plan.env, true);
-      try {
-        const result = await plan.run();
-        this.results.put({ model: result, command: text, env: plan.env });
-      } finally {
-        this.home.setRunning(plan.env, false);
-      }
-      return;
-    }
-    const c = a.container;
-    let target: LiveMessage;
-    let note: string | undefined;
-    if (c.isEphemeral) {
-      if (!a.responseUrl) return;
-      target = new ResponseUrlMessage(this.queue, a.responseUrl, 'ephemeral', true);
-    } else {
-      target = new ChannelMessage(this.queue, c.channelId, { existingTs: c.messageTs, ...(a.responseUrl ? { fallbackResponseUrl: a.responseUrl } : {}) });
-      note = `Re-run by <@${a.userId}>`;
-    }
-    if (plan.kind === 'immediate') {
-      await target.show(plan.message);
-      return;
-    }
-    await this.runPlan(plan, target, text, note);
-  }
-
-  private async details(a: ActionInput): Promise<void> {
-    const stored = this.results.get(refFromBlockId(a.blockId));
-    const text = stored?.command ?? this.commandFor(a.value);
-    const detailsOf = (m: MessageModel): MessageModel => m.details ?? { ...m, blocks: m.blocks.filter((b) => b.type !== 'actions') };
-    if (a.container.type === 'message' && !a.container.isEphemeral) {
-      // A shared message: the evidence goes into its thread, for everyone who sees the message. Where the bot
-      // may not post (not a member), it falls back to a modal for the person who clicked.
-      const thread = new ChannelMessage(this.queue, a.container.channelId, { threadTs: a.container.messageTs });
-      const model = stored ? stored.model : await this.runText(text, a.userId);
-      try {
-        await thread.show(detailsOf(model));
-        return;
-      } catch (err) {
-        const code = (err as { error?: string }).error;
-        if (code !== 'not_in_channel' && code !== 'channel_not_found' && code !== 'thread_not_found') throw err;
-      }
-      await this.queue.enqueue({
-        lane: `view:${a.userId}`,
-        call: { type: 'api', method: 'views.open', args: { trigger_id: a.triggerId, view: renderModal(detailsOf(model), { title: 'Details' }) } },
-      });
-      return;
-    }
-    // A private message: a modal, only for the person who clicked. The trigger_id expires in 3 s, so when the
-    // result has to be recomputed the modal opens at once with a placeholder and is updated after.
-    const lane = `view:${a.userId}`;
-    if (stored) {
-      await this.queue.enqueue({
-        lane,
-        call: { type: 'api', method: 'views.open', args: { trigger_id: a.triggerId, view: renderModal(detailsOf(stored.model), { title: 'Details' }) } },
-      });
-      return;
-    }
-    const loading: MessageModel = { text: 'Collecting evidence…', blocks: [{ type: 'context', text: ':hourglass_flowing_sand: Collecting evidence…' }] };
-    const opened = await this.queue.enqueue({
-      lane,
-      call: { type: 'api', method: 'views.open', args: { trigger_id: a.triggerId, view: renderModal(loading, { title: 'Details' }) } },
-    });
-    const viewId = (opened.view as { id?: string } | undefined)?.id;
-    const model = await this.runText(text, a.userId);
-    if (!viewId) return;
-    await this.queue.enqueue({
-      lane,
-      mergeKey: `views.update:${viewId}`,
-      call: { type: 'api', method: 'views.update', args: { view_id: viewId, view: renderModal(detailsOf(model), { title: 'Details' }) } },
-    });
-  }
-
-  private async share(a: ActionInput): Promise<void> {
-    if (a.container.type !== 'message') return;
-    const stored = this.results.get(refFromBlockId(a.blockId));
-    const text = stored?.command ?? this.commandFor(a.value);
-    const model = stored ? stored.model : await this.runText(text, a.userId);
-    const ref = stored ? refFromBlockId(a.blockId) : this.results.put({ model, command: text, env: (a.value ?? '').split('|')[0] ?? '' });
-    const channel = new ChannelMessage(this.queue, a.container.channelId, a.responseUrl ? { fallbackResponseUrl: a.responseUrl } : {});
-    await channel.show(model, { note: `Posted by <@${a.userId}>`, ...(ref ? { ref } : {}) });
-    // The private copy has served its purpose; removing it also removes its buttons (no second share).
-    if (a.container.isEphemeral && a.responseUrl) await new ResponseUrlMessage(this.queue, a.responseUrl).delete();
+  /** The model with its button values sealed (and the stored result's ref inside them). */
+  private sealed(model: MessageModel, ref?: string): MessageModel {
+    return sealActions(model, this.seal, ref);
   }
 
   // ── App Home ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -377,19 +288,18 @@ export class SlackBot {
 
   // ── shared ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private async runText(text: string, userId: string): Promise<MessageModel> {
-    const plan = this.plan(text, userId);
-    return plan.kind === 'immediate' ? plan.message : await plan.run();
+  private plan(text: string, userId: string): Dispatch {
+    return dispatch(text, { doctor: this.doctor, surface: 'slack', user: { id: userId }, prefix: this.prefix });
   }
 
   /**
    * One run per identical command in flight, stored once: everyone who asked gets the same answer and the same
    * result reference (so it is rendered once). Answers of these commands depend on the environment and the
-   * arguments, not on who asked; a command whose answer depends on the person must not be listed in SHAREABLE.
+   * arguments, not on who asked (CommandSpec.shareable); anything else runs on its own.
    */
   private shared(plan: Extract<Dispatch, { kind: 'run' }>, text: string): Promise<{ model: MessageModel; ref: string }> {
     const store = (model: MessageModel) => ({ model, ref: this.results.put({ model, command: text, env: plan.env }) });
-    if (!SHAREABLE.has(plan.command)) return plan.run().then(store);
+    if (!plan.shareable) return plan.run().then(store);
     const key = `${plan.command}\u0000${plan.env}\u0000${text.trim().replace(/\s+/g, ' ')}`;
     const running = this.inFlight.get(key);
     if (running) return running;
@@ -416,7 +326,7 @@ export class SlackBot {
       }
       const { model, ref } = await running;
       await this.turns.next();
-      await target.show(model, { ref, ...(note ? { note } : {}) });
+      await target.show(this.sealed(model, ref), { ref, ...(note ? { note } : {}) });
     } catch (err) {
       this.log.warn(`answer to ${this.prefix} ${plan.command} not delivered: ${errText(err)}`);
     } finally {

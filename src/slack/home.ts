@@ -57,7 +57,7 @@ export function homeModel(doctor: DoctorApi, state: HomeState): MessageModel {
     } else {
       blocks.push({ type: 'text', text: `*${env}* — ${running ? ':hourglass_flowing_sand: running…' : 'no run yet.'}` });
     }
-    blocks.push({ type: 'actions', actions: [{ kind: 'rerun', label: `Run status (${env})`, value: env, ...(running ? {} : { style: 'primary' as const }) }] });
+    blocks.push({ type: 'actions', actions: [{ kind: 'rerun', label: `Run status (${env})`, value: { env }, ...(running ? {} : { style: 'primary' as const }) }] });
   }
   if (envs.length > shown.length) blocks.push({ type: 'context', text: `${envs.length - shown.length} more environments: use \`${state.prefix} status --env <name>\`.` });
 
@@ -80,6 +80,8 @@ function rank(s: string): number {
 }
 
 export interface HomeBoardOptions {
+  /** Seals the board's button values (chat/actions/seal.ts); without it they go out as plain JSON. */
+  seal?: (model: MessageModel) => MessageModel;
   /** How long a viewer keeps getting live updates after opening the tab. Default 24 h. */
   viewerTtlMs?: number;
   maxViewers?: number;
@@ -144,7 +146,8 @@ export class HomeBoard {
 
   async publish(user: string): Promise<void> {
     if (this.closed) return;
-    const view = renderHome(homeModel(this.doctor, { running: this.running, prefix: this.prefix }));
+    const model = homeModel(this.doctor, { running: this.running, prefix: this.prefix });
+    const view = renderHome(this.opts.seal ? this.opts.seal(model) : model);
     try {
       await this.queue.enqueue({
         lane: `home:${user}`,

@@ -155,7 +155,8 @@ function codeChunks(text: string): string[] {
 }
 
 function buttonFor(action: MessageAction, n: number): Button | undefined {
-  const value = redact(action.value);
+  // Sealed values (chat/actions/seal.ts) are strings the redactor leaves unchanged; anything else is shown as JSON.
+  const value = redact(typeof action.value === 'string' ? action.value : JSON.stringify(action.value ?? null));
   if (value.length > LIMITS.buttonValue) return undefined;
   const button: Button = {
     type: 'button',

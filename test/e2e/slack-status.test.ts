@@ -102,7 +102,7 @@ describe.each<[Transport]>([['http'], ['socket']])('/ws over %s', (transport) =>
     expect(d.status).toBe(200);
     expect(d.ackMs).toBeLessThan(1000);
     await waitFor(() => msg.versions.length >= versionsBefore + 2 && /Healthy/.test(latest(msg)), 're-run answer');
-    expect(msg.versions[versionsBefore]?.text).toMatch(/Running/);
+    expect(msg.versions[versionsBefore]?.text).toMatch(/^Re-running status --env demo/);
     expect(h.standIn.ephemerals('U0BROKEN')).toHaveLength(1);
   });
 
@@ -214,7 +214,7 @@ describe.each<[Transport]>([['http'], ['socket']])('/ws over %s', (transport) =>
       await waitFor(() => /demo: Down/.test(visibleText(h.standIn.homeViews.get('U0HOME')?.view ?? {})), 'the board to show the new run');
       // "Run status" on the Home tab runs and republishes.
       backend.faults.set('redis-down', false);
-      await h.driver.action(h.standIn.clickHome('U0HOME', { kind: 'rerun', value: 'demo' }));
+      await h.driver.action(h.standIn.clickHome('U0HOME', { kind: 'rerun' }));
       await waitFor(() => /demo: Healthy/.test(visibleText(h.standIn.homeViews.get('U0HOME')?.view ?? {})), 'the board to recover');
     } finally {
       backend.faults.set('redis-down', false);

@@ -28,6 +28,8 @@ export interface SlackHarness {
 
 export interface HarnessOptions {
   transport: Transport;
+  /** The bot's state folder (its button key lives there); default none (a key in memory). */
+  stateDir?: string;
   /** The bot's config without Slack credentials (they are filled in here). */
   config: Config;
   doctor: SlackAppOptions['doctor'];
@@ -56,6 +58,7 @@ export async function startSlackHarness(opts: HarnessOptions): Promise<SlackHarn
       env: {},
       listen: { port: 0, host: '127.0.0.1' },
       onRefused: (r) => refused.push(r),
+      stateDir: opts.stateDir ?? null,
       queue: { intervalMs: 200, baseBackoffMs: 100, maxBackoffMs: 1000, ...opts.queue },
     });
   } catch (err) {

@@ -3,6 +3,11 @@
  * findings, runs started elsewhere), against the Slack stand-in over Socket Mode. The same adapter against the
  * real Doctor and demo stack is test/e2e/slack-status.test.ts.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ActionSeal, sealActions } from '../../src/chat/actions/seal';
+import { loadActionKey } from '../../src/state/action-key';
 import type { HistoryEntry } from '../../src/state/history';
 import type { Finding } from '../../src/checks/types';
 import { parseConfig } from '../../src/config/load';
@@ -79,13 +84,17 @@ class ScriptedDoctor {
 let doctor: ScriptedDoctor;
 let h: SlackHarness;
 
+let stateDir: string;
+
 beforeEach(async () => {
   doctor = new ScriptedDoctor();
-  h = await startSlackHarness({ transport: 'socket', config: parseConfig({}), doctor, queue: { intervalMs: 100, baseBackoffMs: 50, maxBackoffMs: 200 } });
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsd-bot-'));
+  h = await startSlackHarness({ transport: 'socket', config: parseConfig({}), doctor, stateDir, queue: { intervalMs: 100, baseBackoffMs: 50, maxBackoffMs: 200 } });
 });
 
 afterEach(async () => {
   await h.stop();
+  fs.rmSync(stateDir, { recursive: true, force: true });
 });
 
 const everythingSent = () => JSON.stringify([h.standIn.calls.map((c) => c.args), h.standIn.responseUrlCalls.map((c) => c.args), h.standIn.acks.map((a) => a.payload)]);
@@ -124,10 +133,13 @@ it('never sends a secret, even when a finding carries one', async () => {
 
 it('Details after a restart (result no longer held) opens a modal at once and fills it when the run is done', async () => {
   doctor.delayMs = 300;
-  // A message from before the restart: the result ref in its block_id is unknown to this process.
+  // A message from before the restart: sealed with the bot's (persisted) key, its result ref unknown to this process.
   const r = renderMessage(
-    { text: 'old', blocks: [{ type: 'text', text: 'old answer' }, { type: 'actions', actions: [{ kind: 'details', label: 'Details', value: 'staging' }] }] },
-    { ref: 'gone' },
+    sealActions(
+      { text: 'old', blocks: [{ type: 'text', text: 'old answer' }, { type: 'actions', actions: [{ kind: 'details', label: 'Details', value: { env: 'staging' } }] }] },
+      new ActionSeal(loadActionKey(stateDir).key),
+      'gone',
+    ),
   );
   const cmd = h.standIn.slashCommand({ text: 'help', user: 'U0OLD' });
   await fetch(cmd.response_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: r.text, blocks: r.blocks }) });
@@ -139,13 +151,15 @@ it('Details after a restart (result no longer held) opens a modal at once and fi
   expect(visibleText(modal.view)).toMatch(/Evidence — staging/);
 });
 
-it('a button kind this version does not know gets a polite private answer', async () => {
+it('a button this version does not know is refused with a private answer, and nothing runs', async () => {
   const r = renderMessage({ text: 'x', blocks: [{ type: 'actions', actions: [{ kind: 'remediate:restart-web', label: 'Restart web', value: 'local|web', style: 'danger' }] }] });
   const cmd = h.standIn.slashCommand({ text: 'help', user: 'U0FIX' });
   await fetch(cmd.response_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: r.text, blocks: r.blocks }) });
   const msg = h.standIn.ephemerals('U0FIX')[0]!;
   await h.standIn.push('interactive', h.standIn.click(msg, { kind: 'remediate:restart-web' }, 'U0FIX'));
-  await waitFor(() => h.standIn.ephemerals('U0FIX').some((m) => /not available in this version/.test(visibleText(m))), 'the answer');
+  await waitFor(() => h.standIn.ephemerals('U0FIX').some((m) => /no action `?remediate:restart-web`? in this version/.test(visibleText(m))), 'the answer');
+  await h.app.idle();
+  expect(doctor.calls).toBe(0);
 });
 
 it('App Home follows runs started elsewhere (scheduler, console) for people who opened it', async () => {

@@ -56,7 +56,7 @@ describe('renderMessage', () => {
     expect(actions).toHaveLength(1);
     const els = (actions[0] as { elements: Array<{ action_id: string; value: string }>; block_id: string }).elements;
     expect(els.map((e) => e.action_id)).toEqual(['wsd:rerun:1', 'wsd:details:2', 'wsd:share:3']);
-    expect(els.every((e) => e.value === 'local')).toBe(true);
+    expect(els.every((e) => e.value === '{"env":"local"}')).toBe(true); // unsealed here: the adapters seal (chat/actions/seal.ts)
     expect(refFromBlockId((actions[0] as { block_id: string }).block_id)).toBe('abc123');
     expect(r.text).toContain('local');
     expect(JSON.stringify(r.blocks)).toContain('explained by');

@@ -11,6 +11,7 @@ export const historyCommand: CommandSpec = {
   summary: 'Last results per check (newest first).',
   examples: ['history', 'history chat-handshake'],
   slow: false,
+  shareable: true,
   validate(args, { doctor, env }) {
     if (args.length > 1) return '`history` takes at most one check name.';
     const name = args[0];

@@ -49,6 +49,7 @@ export const logsCommand: CommandSpec = {
   summary: 'Recent container logs of a compose service (default: web), secrets redacted.',
   examples: ['logs', 'logs web --since 5m --grep WS_', 'logs celery --tail 100'],
   slow: true,
+  shareable: true,
   validate(args, { doctor, env }) {
     const unavailable = doctor.logsUnavailable(env);
     if (unavailable) return unavailable;

@@ -25,6 +25,11 @@ export interface CommandSpec {
   examples: string[];
   /** True when the command runs checks: adapters show "checking…" and update in place. */
   slow: boolean;
+  /**
+   * True when the answer depends only on the environment and the arguments, never on who asked: identical
+   * requests in flight then share one answer (and one stored result). Leave it off for anything personal.
+   */
+  shareable?: boolean;
   /** Returns an error sentence for malformed arguments (after --env/share were taken out), else undefined. */
   validate(args: string[], ctx: Pick<CommandContext, 'doctor' | 'env'>): string | undefined;
   run(ctx: CommandContext, args: string[]): Promise<MessageModel>;

@@ -1,0 +1,28 @@
+/** What handlers.ts hands the bot, Bolt's argument shapes already taken apart (the same over HTTP and Socket Mode). */
+export interface CommandInput {
+  text: string;
+  user_id: string;
+  user_name?: string;
+  channel_id: string;
+  response_url: string;
+  trigger_id: string;
+}
+
+export interface ActionInput {
+  actionId: string;
+  blockId?: string;
+  value?: string;
+  userId: string;
+  userName?: string;
+  triggerId: string;
+  responseUrl?: string;
+  container:
+    | { type: 'message'; channelId: string; messageTs: string; isEphemeral: boolean }
+    | { type: 'view'; viewId: string };
+}
+
+export interface HomeOpenedInput {
+  user: string;
+  tab?: string;
+  eventId?: string;
+}
