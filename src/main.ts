@@ -50,6 +50,14 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
 
   const { slackMode, startSlackApp } = await import('./slack/app');
   const mode = slackMode(config);
+  // Listening from the start: a SIGTERM during start-up (a replica scaled away at once) stops cleanly too.
+  const signalled =
+    mode === 'off'
+      ? undefined
+      : new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGINT', () => resolve('SIGINT'));
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+        });
 
   const port = opsPort(config, mode !== 'off', opts.metricsPort);
   let ops: OpsServer | undefined;
@@ -93,11 +101,8 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     });
     process.off('SIGTERM', onTerm);
     await stop(closeConsole.signal.aborted ? 'SIGTERM' : 'console closed');
-  } else if (mode !== 'off') {
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
+  } else if (signalled) {
+    const signal = await signalled;
     // A second signal while stopping means "now".
     const now = (): never => process.exit(130);
     process.once('SIGINT', now);

@@ -7,11 +7,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { freePort } from '../../src/util/net';
 import { REPO_ROOT } from './slack-api';
 
-const TSX = require.resolve('tsx/cli');
+/**
+ * tsx as an in-process loader (`node --import …`), not its CLI: the CLI runs the script in a child process and
+ * relays signals, and that relay must not stand between a test's SIGTERM and the bot's own handler.
+ */
+const TSX_LOADER = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
 
 export interface BotProcess {
   readonly pid: number;
@@ -58,7 +63,7 @@ export async function startBotProcess(opts: BotProcessOptions): Promise<BotProce
     ...(slackPort !== undefined ? { PORT: String(slackPort) } : {}),
     ...opts.env,
   };
-  const child: ChildProcess = spawn(opts.node ?? process.execPath, [TSX, path.join(REPO_ROOT, 'src/cli.ts'), ...(opts.args ?? ['start'])], {
+  const child: ChildProcess = spawn(opts.node ?? process.execPath, ['--import', TSX_LOADER, path.join(REPO_ROOT, 'src/cli.ts'), ...(opts.args ?? ['start'])], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
