@@ -101,8 +101,17 @@ function applySlackEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   for (const [k, v] of fromEnv) if (v) slack[k] = v;
   if (env.SLACK_API_URL) slack.apiUrl = env.SLACK_API_URL;
   if (env.PORT && /^\d+$/.test(env.PORT)) slack.port = Number(env.PORT);
-  if (slackRaw === undefined && Object.keys(slack).length === 0) return obj;
-  return { ...obj, slack };
+  const withSlack = slackRaw === undefined && Object.keys(slack).length === 0 ? obj : { ...obj, slack };
+  return applyTelemetryEnv(withSlack, env);
+}
+
+/** `WS_DOCTOR_METRICS_PORT` (a port number) wins over `telemetry.port` in the file. */
+function applyTelemetryEnv(obj: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const port = env.WS_DOCTOR_METRICS_PORT;
+  if (port === undefined || port === '') return obj;
+  const t = obj.telemetry && typeof obj.telemetry === 'object' && !Array.isArray(obj.telemetry) ? (obj.telemetry as object) : {};
+  // A non-number is passed through as text so the schema names the key and what it expected.
+  return { ...obj, telemetry: { ...t, port: /^\d+$/.test(port) ? Number(port) : port } };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {

@@ -255,6 +255,22 @@ export const slackSchema = z
   })
   .prefault({});
 
+export const telemetrySchema = z
+  .strictObject({
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .optional()
+      .describe(
+        'Port of `/metrics`, `/healthz` and `/readyz` (0 = any free port). Unset: 9464 in Slack modes, off in the console. Env `WS_DOCTOR_METRICS_PORT`, flag `--metrics-port`.',
+      ),
+    host: z.string().default('0.0.0.0').describe('Listen address of the metrics and health endpoints (`127.0.0.1` to keep them on the host).'),
+    shutdownTimeoutMs: ms(20000, 'Longest a SIGTERM stop may take (running work finishes or is recorded as interrupted) before the process exits anyway.'),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     defaultEnv: z.string().default('local').describe('Environment used when `--env` is not given.'),
@@ -265,6 +281,7 @@ export const configSchema = z
     slack: slackSchema,
     alerts: alertsSchema,
     policy: policySchema,
+    telemetry: telemetrySchema,
     stateDir: z.string().default('.ws-doctor').describe('Where the bot keeps its own state (history), outside the Redis it watches.'),
   })
   .superRefine((cfg, ctx) => {
@@ -280,3 +297,4 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type EnvConfig = z.output<typeof environmentSchema>;
 export type SlackConfig = z.output<typeof slackSchema>;
+export type TelemetryConfig = z.output<typeof telemetrySchema>;
