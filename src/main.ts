@@ -23,6 +23,8 @@ export interface RunningBot {
 export async function startBot(config: Config, opts: StartOptions): Promise<RunningBot> {
   const logger = createLogger();
   const doctor = Doctor.create(config);
+  // Expire unanswered approvals and tell the truth about executions a previous run of the bot left behind.
+  await doctor.remediations.start();
   const { slackMode, startSlackApp } = await import('./slack/app');
   const mode = slackMode(config);
   let stopSlack: (() => Promise<void>) | undefined;
