@@ -4,7 +4,7 @@
  * 3 bad usage or configuration. With no subcommand it starts the bot (Slack when credentials are set, else
  * the interactive console).
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load';
 import { explainConfig } from './config/explain';
 import { configReference } from './config/reference';
@@ -16,6 +16,7 @@ import { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 import { startBot } from './main';
 import { launchDemo } from './demo-launch';
+import { localUser } from './util/local-user';
 
 export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
 
@@ -37,6 +38,12 @@ async function closeQuickly(doctor: Doctor, ms = 500): Promise<void> {
 interface GlobalOpts {
   config?: string;
   env?: string;
+  metricsPort?: number;
+}
+
+function portArg(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number 0–65535 (0 = any free port)');
+  return Number(value);
 }
 
 function load(opts: GlobalOpts): Config {
@@ -58,7 +65,7 @@ async function once(text: string, opts: GlobalOpts): Promise<number> {
   const env = envOf(config, opts);
   const doctor = Doctor.create(config);
   try {
-    const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor' });
+    const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor', user: localUser() });
     const msg = plan.kind === 'immediate' ? plan.message : await plan.run();
     process.stdout.write(renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
     return plan.kind === 'immediate' ? EXIT.usage : 0;
@@ -72,6 +79,7 @@ export function buildProgram(): Command {
     .description('Diagnoses and repairs the AllThrive WebSocket stack, from Slack or the terminal.')
     .option('-c, --config <file>', 'YAML config file (default: $WS_DOCTOR_CONFIG, else built-in local-compose defaults)')
     .option('-e, --env <name>', 'environment from the config (default: defaultEnv)')
+    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port (console: off unless set; Slack: default 9464)', portArg)
     .showHelpAfterError()
     .exitOverride();
 
@@ -123,6 +131,53 @@ export function buildProgram(): Command {
       process.exitCode = await once(`history${check ? ` ${check}` : ''}`, program.opts());
     });
 
+  program
+    .command('remediate [args...]')
+    .description('preview a fix and request it (a second person approves); approve/deny/show/pending; --dry-run previews only')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      process.exitCode = await once(['remediate', ...args].map(quoteArg).join(' '), program.opts());
+    });
+
+  const audit = program.command('audit').description('the remediation audit log (append-only, hash-chained)');
+  audit
+    .command('show [n]', { isDefault: true })
+    .description('the last n records (default 20)')
+    .action(async (n?: string) => {
+      process.exitCode = await once(`audit${n ? ` ${n}` : ''}`, program.opts());
+    });
+  audit
+    .command('verify')
+    .description('walk the whole chain; exit 0 when every record verifies, 1 naming the first that does not')
+    .action(async () => {
+      oneShot = true;
+      const doctor = Doctor.create(load(program.opts()));
+      try {
+        const v = await doctor.remediations.audit.verify();
+        process.stdout.write(
+          v.ok
+            ? `audit chain ok: ${v.records} records, head ${v.headHash}\n`
+            : `audit chain BROKEN at record ${v.broken?.seq}: ${v.broken?.reason} (${v.records} records verified before it)\n`,
+        );
+        process.exitCode = v.ok ? 0 : 1;
+      } finally {
+        await closeQuickly(doctor);
+      }
+    });
+  audit
+    .command('export')
+    .description('every record as JSON lines on stdout, oldest first (seq, at, step, who, what, hashes)')
+    .action(async () => {
+      oneShot = true;
+      const doctor = Doctor.create(load(program.opts()));
+      try {
+        for await (const r of doctor.remediations.audit.all()) process.stdout.write(`${JSON.stringify(r)}\n`);
+      } finally {
+        await closeQuickly(doctor);
+      }
+    });
+
   const rules = program.command('rules').description('alert rule files');
   rules
     .command('check <file...>')
@@ -172,7 +227,8 @@ export function buildProgram(): Command {
     .command('start', { isDefault: true })
     .description('start the bot: Slack when credentials are configured, else the interactive console')
     .action(async () => {
-      await startBot(load(program.opts()), { interactive: true });
+      const opts = program.opts<GlobalOpts>();
+      await startBot(load(opts), { interactive: true, ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) });
     });
 
   program
@@ -209,7 +265,9 @@ export async function main(argv: string[]): Promise<void> {
       const code = (err as { exitCode: number; code: string }).code;
       process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : EXIT.usage;
     } else {
-      process.stderr.write(`ws-doctor: ${(err as Error).stack ?? String(err)}\n`);
+      // A person reads this, not a debugger: the message, and the stack only on request.
+      const e = err as Error;
+      process.stderr.write(`ws-doctor: ${process.env.WS_DOCTOR_DEBUG ? (e.stack ?? String(err)) : (e.message ?? String(err))}\n`);
       process.exitCode = EXIT.usage;
     }
   }

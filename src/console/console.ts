@@ -5,6 +5,7 @@
  */
 import readline from 'node:readline';
 import type { DoctorApi } from '../core/api';
+import { localUser } from '../util/local-user';
 import { dispatch } from '../chat/dispatch';
 import { helpMessage, type ExtraHelp } from '../chat/commands/help';
 import { commands, findCommand } from '../chat/commands/registry';
@@ -32,7 +33,11 @@ export interface ConsoleOptions {
   extras?: ConsoleExtra[];
   banner?: string;
   color?: boolean;
+  /** Who types here (policy principal); default the login name, `local:<name>`. */
+  user?: { id: string; name?: string };
   env?: NodeJS.ProcessEnv;
+  /** Closes the console as if `quit` was typed (SIGTERM in main.ts). */
+  signal?: AbortSignal;
 }
 
 /** The console's own commands, always there. */
@@ -56,6 +61,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     out.write(`${wrapText(text, width(), indent)}\n`);
   };
   const rl = readline.createInterface({ input, output: out, terminal: Boolean(out.isTTY), prompt: 'ws> ' });
+  opts.signal?.addEventListener('abort', () => rl.close(), { once: true });
   if (opts.banner) say(opts.banner, 0);
   const cmd = (s: string): string => (color ? `\x1b[36m${s}\x1b[0m` : s);
   say(`Type a command: ${cmd('status')}, ${cmd('check redis')}, ${cmd('help')} for all of them${extras.length ? ` and the demo's ${cmd('faults')}` : ''}, ${cmd('quit')} to leave.`, 0);
@@ -110,7 +116,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
         say((err as Error).message);
       }
     } else {
-      const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '' });
+      const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '', user: opts.user ?? localUser() });
       const msg = plan.kind === 'immediate' ? plan.message : await withSpinner(out, plan.placeholder.text, plan.run(), opts.env ?? process.env);
       print(plan.kind === 'run' ? buttons.shown(msg, line, plan.env) : buttons.shown(msg));
       if (plan.kind === 'run' && msg.details && plan.command === 'status') {

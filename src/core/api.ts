@@ -5,6 +5,7 @@
  */
 import type { AlertsApi } from '../alerts/api';
 import type { StatusReport } from '../diagnosis/types';
+import type { RemediationEngine } from '../remediations/engine';
 import type { HistoryEntry } from '../state/history';
 
 export interface LogsQuery {
@@ -38,6 +39,8 @@ export interface DoctorApi {
   logs(env: string, q: LogsQuery): Promise<LogsResult>;
   /** Why `logs` cannot work for this environment (one sentence with the fix), or undefined when it can. */
   logsUnavailable(env: string): string | undefined;
+  /** Guarded remediations (policy, approvals, locks, audit), kept in the bot's state store. */
+  readonly remediations?: RemediationEngine;
   /** The alerts core, when alert rules run in this process (`/ws alerts`, `/ws maintenance`, card buttons). */
   readonly alerts?: AlertsApi;
 }

@@ -17,14 +17,15 @@ import type { Logger } from '../telemetry/logger';
 import { Deduper } from './dedupe';
 import { HomeBoard } from './home';
 import { ActionEffects } from './action-effects';
+import { RemediationCards } from './remediation-cards';
 import { ChannelMessage, ResponseUrlMessage, type LiveMessage } from './live-message';
 import { scrub } from './logging';
 import type { OutboundQueue } from './outbound-queue';
 import { ResultStore } from './result-store';
 import { parseActionId, renderMessage } from './render';
 
-export type { ActionInput, CommandInput, HomeOpenedInput } from './inputs';
-import type { ActionInput, CommandInput, HomeOpenedInput } from './inputs';
+export type { ActionInput, CommandInput, HomeOpenedInput, MentionInput } from './inputs';
+import type { ActionInput, CommandInput, HomeOpenedInput, MentionInput } from './inputs';
 
 /** The body a slash command may be acknowledged with (an immediate private answer). */
 export type AckBody = { response_type: 'ephemeral' | 'in_channel'; text: string; blocks: unknown[] } | undefined;
@@ -119,6 +120,8 @@ export class SlackBot {
   private readonly queue: OutboundQueue;
   private readonly log: Logger;
   private readonly prefix: string;
+  /** Remediation cards kept up to date in their channel (when the Doctor has remediations). */
+  readonly cards: RemediationCards | undefined;
 
   constructor(opts: SlackBotOptions) {
     this.doctor = opts.doctor;
@@ -128,6 +131,8 @@ export class SlackBot {
     this.clickWindowMs = opts.clickWindowMs ?? 3000;
     this.seal = opts.seal;
     this.dedupe = new Deduper(opts.redeliveryWindowMs ?? 10 * 60 * 1000);
+    const engine = this.doctor.remediations;
+    this.cards = engine ? new RemediationCards(engine, this.queue, (m) => this.sealed(m), this.prefix, this.log) : undefined;
     this.home = new HomeBoard(this.doctor, this.queue, this.prefix, {
       seal: (m) => this.sealed(m),
       onError: (err) => this.log.warn(`App Home publish failed: ${errText(err)}`),
@@ -137,6 +142,7 @@ export class SlackBot {
   /** Resolves when every started piece of work has finished (or after `timeoutMs`; returns whether it did). */
   async idle(timeoutMs = 30000): Promise<boolean> {
     const until = Date.now() + timeoutMs;
+    await this.cards?.idle();
     while (this.work.size) {
       const left = until - Date.now();
       if (left <= 0) return false;
@@ -148,6 +154,7 @@ export class SlackBot {
   }
 
   close(): void {
+    this.cards?.close();
     this.home.close();
   }
 
@@ -167,6 +174,7 @@ export class SlackBot {
         doctor: this.doctor,
         surface: 'slack',
         user: { id: cmd.user_id, ...(cmd.user_name ? { name: cmd.user_name } : {}) },
+        ...(cmd.channel_id ? { channel: cmd.channel_id } : {}),
         prefix: this.prefix,
       });
     } catch (err) {
@@ -202,6 +210,35 @@ export class SlackBot {
     this.track(this.runPlan(plan, target, cmd.text ?? '', note));
   }
 
+  // ── @ws-doctor … ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * `@ws-doctor status` does what `/ws status` does, answered in the thread of the mention (a mention is written
+   * in public, so the answer is too, without filling the channel): "Running…" first, then the answer in place.
+   */
+  async onMention(e: MentionInput, retryNum?: number): Promise<void> {
+    this.turns.inbound();
+    if (e.eventId && !this.dedupe.first(`evt:${e.eventId}`)) {
+      this.log.info(`ignored a redelivered app_mention (retry ${retryNum ?? '?'})`);
+      return;
+    }
+    if (e.botId || !this.dedupe.first(`mention:${e.channel}:${e.ts}`)) return;
+    const text = commandOfMention(e.text);
+    const target = new ChannelMessage(this.queue, e.channel, { threadTs: e.threadTs ?? e.ts });
+    let plan: Dispatch;
+    try {
+      plan = dispatch(text, { doctor: this.doctor, surface: 'slack', user: { id: e.user }, prefix: this.prefix });
+    } catch (err) {
+      plan = { kind: 'immediate', share: false, message: errorMessage(`Could not read that command: ${errText(err)}`, this.prefix) };
+    }
+    if (plan.kind === 'immediate') {
+      this.track(target.show(plan.message));
+      return;
+    }
+    this.log.info(`@mention ${plan.command} --env ${plan.env} by ${e.user}`);
+    this.track(this.runPlan(plan, target, text, `Requested by <@${e.user}>`));
+  }
+
   // ── buttons ─────────────────────────────────────────────────────────────────────────────────────────────────
 
   async onAction(a: ActionInput, ack: () => Promise<void>): Promise<void> {
@@ -214,7 +251,9 @@ export class SlackBot {
       return;
     }
     const where = a.container.type === 'view' ? `view:${a.container.viewId}` : `msg:${a.container.channelId}:${a.container.messageTs}`;
-    const clickKey = `act:${where}:${parsed.kind}:${(a.value ?? '').slice(0, MAX_VALUE_CHARS)}`;
+    // Per person: one person's double click is dropped, but a refused press (someone approving their own
+    // request) must not hold back the next person's.
+    const clickKey = `act:${where}:${a.userId}:${parsed.kind}:${(a.value ?? '').slice(0, MAX_VALUE_CHARS)}`;
     const repeat = findAction(parsed.kind)?.repeat;
     if (!this.dedupe.first(clickKey, repeat?.whileRunning ? 60 * 60 * 1000 : (repeat?.windowMs ?? this.clickWindowMs))) {
       this.log.info(`ignored a repeated ${parsed.kind} click`);
@@ -241,6 +280,7 @@ export class SlackBot {
           prefix: this.prefix,
           user: { id: a.userId, ...(a.userName ? { name: a.userName } : {}) },
           place,
+          ...(a.container.type === 'message' ? { channel: a.container.channelId } : {}),
           ...(shown ? { shown } : {}),
           runCommand: (text) => this.runForAction(text, a.userId),
           progress: (m) => effects.progress(spec.effect, m),
@@ -339,6 +379,21 @@ export class SlackBot {
     const tracked = p.catch((err) => this.log.error(`Slack handler failed: ${errText(err)}`)).finally(() => this.work.delete(tracked));
     this.work.add(tracked);
   }
+}
+
+/**
+ * The command in a mention's text: what follows the first mention (`<@U…>` or `<@U…|name>`), with Slack's
+ * entity encoding undone so `--grep "a<b"` reads as typed. Nothing after the mention means `status`.
+ */
+export function commandOfMention(text: string): string {
+  const after = /<@[A-Z0-9]+(?:\|[^>]*)?>/.exec(text);
+  const rest = after ? text.slice(after.index + after[0].length) : text;
+  return rest
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/^[\s:,]+/, '')
+    .trim();
 }
 
 function errText(err: unknown): string {
