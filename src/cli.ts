@@ -265,7 +265,9 @@ export async function main(argv: string[]): Promise<void> {
       const code = (err as { exitCode: number; code: string }).code;
       process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : EXIT.usage;
     } else {
-      process.stderr.write(`ws-doctor: ${(err as Error).stack ?? String(err)}\n`);
+      // A person reads this, not a debugger: the message, and the stack only on request.
+      const e = err as Error;
+      process.stderr.write(`ws-doctor: ${process.env.WS_DOCTOR_DEBUG ? (e.stack ?? String(err)) : (e.message ?? String(err))}\n`);
       process.exitCode = EXIT.usage;
     }
   }

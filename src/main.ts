@@ -47,6 +47,8 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   const doctor = Doctor.create(config);
   doctor.onReport((r) => recordReport(r, { full: r.findings.length >= doctor.checkNames(r.env).length }));
   lifecycle.on('close', 'doctor', () => doctor.close());
+  // Expire unanswered approvals and tell the truth about executions a previous run of the bot left behind.
+  await doctor.remediations.start();
 
   const { slackMode, startSlackApp } = await import('./slack/app');
   const mode = slackMode(config);
