@@ -114,7 +114,7 @@ describe('backend-logs check', () => {
     await waitForLines(`${P}-web-1`, lines.length);
     const f = await logsCheck(P);
     expect(f.status).toBe('warn');
-    expect(new Set(f.signals)).toEqual(new Set(['ssl-redirect-suspected', 'redis-down', 'origin-rejections', 'asgi-reload-loop']));
+    expect(new Set(f.signals)).toEqual(new Set(['ssl-redirect-suspected', 'redis-errors-in-logs', 'origin-rejections', 'asgi-reload-loop']));
     expect(f.evidence).toMatchObject({ tokensGenerated: 10, tokensConsumed: 1, handshakes: 4, handshakesRejected: 3, asgiStarts: 4, redisErrors: 1 });
     const text = JSON.stringify(f);
     for (const secret of [TOKEN, TOKEN.slice(0, 8), JWT.slice(0, 30), 'hunter2pass']) expect(text).not.toContain(secret);
