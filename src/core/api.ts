@@ -3,6 +3,7 @@
  * remediations) may ask of the Doctor. It lives in the core room, not the chat room: the core must be usable —
  * and testable — with no chat adapter at all. Implemented by core/doctor.ts.
  */
+import type { AlertsApi } from '../alerts/api';
 import type { StatusReport } from '../diagnosis/types';
 import type { RemediationEngine } from '../remediations/engine';
 import type { HistoryEntry } from '../state/history';
@@ -44,4 +45,6 @@ export interface DoctorApi {
   logsUnavailable(env: string): string | undefined;
   /** Guarded remediations (policy, approvals, locks, audit), kept in the bot's state store. */
   readonly remediations?: RemediationEngine;
+  /** The alerts core, when alert rules run in this process (`/ws alerts`, `/ws maintenance`, card buttons). */
+  readonly alerts?: AlertsApi;
 }
