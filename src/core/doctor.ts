@@ -130,7 +130,8 @@ export class Doctor implements DoctorApi {
       tail: q.tail,
       ...(q.grep !== undefined ? { grep: q.grep } : {}),
     });
-    return { service, container: r.container, lines: r.lines, truncated: r.truncated };
+    const windowScanned = q.grep === undefined || !(r.truncated && r.matched <= r.lines.length);
+    return { service, container: r.container, lines: r.lines, truncated: r.truncated, matched: r.matched, windowScanned };
   }
 
   logsUnavailable(env: string): string | undefined {
