@@ -20,6 +20,10 @@ export interface LogsResult {
   container: string;
   lines: string[];
   truncated: boolean;
+  /** Lines in the window (matching --grep, if given) before the tail was applied. */
+  matched?: number;
+  /** Whether every line of the window was read: false when --grep stopped at its scan limit. */
+  windowScanned?: boolean;
 }
 
 export interface DoctorApi {
