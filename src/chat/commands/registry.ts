@@ -7,6 +7,7 @@ import { makeHelpCommand } from './help';
 import { historyCommand } from './history';
 import { logsCommand } from './logs';
 import { remediateCommand } from './remediate';
+import { scheduleCommand } from './schedule';
 import { statusCommand } from './status';
 import type { CommandSpec } from './types';
 
@@ -17,6 +18,7 @@ export const commands: readonly CommandSpec[] = [
   historyCommand,
   remediateCommand,
   auditCommand,
+  scheduleCommand,
   makeHelpCommand(() => commands),
 ];
 
