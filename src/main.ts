@@ -6,7 +6,7 @@
 import type { Config } from './config/schema';
 import type { ConsoleExtra } from './console/console';
 import { Doctor } from './core/doctor';
-import { Lifecycle, type StopReport } from './lifecycle/shutdown';
+import { Lifecycle, settledBy, type StopReport } from './lifecycle/shutdown';
 import { createLogger, type Logger } from './telemetry/logger';
 import { recordReport } from './telemetry/metrics';
 import { stateDirProbe } from './telemetry/readiness';
@@ -53,6 +53,14 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   doctor.onReport((r) => recordReport(r, { full: r.findings.length >= doctor.checkNames(r.env).length }));
   lifecycle.on('close', 'doctor', () => doctor.close());
   lifecycle.on('close', 'state-store', () => store.close());
+  // Expire unanswered approvals and tell the truth about executions a previous run of the bot left behind.
+  await doctor.remediations.start();
+  lifecycle.on('intake', 'remediation-sweeps', () => doctor.remediations.stop());
+  // A remediation already executing finishes (its verification included) within the bound; one cut off by the
+  // bound is marked `interrupted` by the next sweep (any replica, or this bot's next start), never re-run.
+  lifecycle.on('work', 'remediations', async (deadline) => {
+    if (!(await settledBy(doctor.remediations.idle(), deadline - 2000))) logger.warn('a remediation was still executing at shutdown: it will be recorded as interrupted');
+  });
 
   const { slackMode, startSlackApp } = await import('./slack/app');
   const mode = slackMode(config);

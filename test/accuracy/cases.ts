@@ -77,3 +77,27 @@ export function table(rows: readonly AccuracyRow[]): string {
   const right = rows.filter((r) => r.right).length;
   return `${head}\n${body.join('\n')}\n\n${right}/${rows.length} right`;
 }
+
+/** The same judgement on the real Channels peer (Daphne + channels_redis, test/peers/channels-stack.ts). */
+export const CHANNELS_CASES: readonly AccuracyCase[] = [
+  { fault: 'healthy', cause: 'none', overall: 'ok', fixes: [] },
+  { fault: 'redis-down', cause: 'redis-down', overall: 'down', fixes: ['restart-redis'] },
+  { fault: 'redis-hang', cause: 'redis-hung', overall: 'down', fixes: ['restart-redis'] },
+  { fault: 'redis-oom', cause: 'redis-oom', overall: 'down', fixes: [] },
+  { fault: 'route-missing', cause: 'chat-route-missing', overall: 'down', fixes: [] },
+  { fault: 'disallowed-host', cause: 'disallowed-host', overall: 'down', fixes: ['fix-allowed-hosts'] },
+  { fault: 'cache-unreachable', cause: 'web-cache-unreachable', overall: 'down', fixes: ['fix-cache-url'] },
+  { fault: 'channel-layer-down', cause: 'channel-layer-error', overall: 'down', fixes: ['fix-channel-layer-url'] },
+  { fault: 'wrong-cache-db', cause: 'wrong-cache-db', overall: 'degraded', fixes: ['fix-cache-url'] },
+  { fault: 'ssl-redirect', cause: 'ssl-redirect-no-forwarded-proto', overall: 'down', fixes: ['set-bot-forwarded-proto'] },
+  { fault: 'ssl-proxy-header-missing', cause: 'ssl-redirect-header-not-trusted', overall: 'down', fixes: ['fix-ssl-redirect'] },
+  { fault: 'origin-rejected', cause: 'origin-not-allowed', overall: 'down', fixes: ['fix-origins'] },
+  { fault: 'token-expired', cause: 'token-expires-before-use', overall: 'down', fixes: [] },
+  { fault: 'token-ttl-short', cause: 'token-ttl-short', overall: 'degraded', fixes: [] },
+  { fault: 'rate-limited', cause: 'connection-rate-limit', overall: 'degraded', fixes: [] },
+  { fault: 'leaked-counter', cause: 'probe-user-connection-limit', overall: 'down', fixes: ['clear-leaked-counters'] },
+  { fault: 'metrics-path-missing', cause: 'metrics-not-mounted', overall: 'degraded', fixes: ['mount-metrics-exporter'] },
+  { fault: 'backend-hang', cause: 'backend-hung', overall: 'down', fixes: ['restart-backend'] },
+  { fault: 'channel-layer-db-mismatch', cause: 'channel-group-missing', overall: 'down', fixes: ['fix-channel-layer-url'] },
+  { fault: 'chat-handler-missing', cause: 'chat-message-not-forwarded', overall: 'down', fixes: [] },
+];
