@@ -53,7 +53,7 @@ export class ConsoleActions {
   hint(): string | undefined {
     const list = this.buttons();
     if (!list.length) return undefined;
-    return `  ${list.map((a, i) => `[${i + 1} ${a.label}]`).join(' ')}  — \`press <n>\``;
+    return `  ${list.map((a, i) => `[${i + 1} ${a.label}]`).join(' ')}  — press <n>`;
   }
 
   list(): string {
@@ -67,7 +67,7 @@ export class ConsoleActions {
     const n = Number(arg);
     const button = Number.isInteger(n) ? list[n - 1] : undefined;
     if (!button) {
-      out.message(text(list.length ? `usage: press <n> with n from 1 to ${list.length} (\`actions\` lists them)` : 'The last answer has no buttons to press.'));
+      out.message(text(list.length ? `usage: press <n> with n from 1 to ${list.length} (actions lists them)` : 'The last answer has no buttons to press.'));
       return;
     }
     const outcome = await press(

@@ -1,15 +1,14 @@
 /**
  * The faults injected on the real Channels peer (test/peers/channels-stack.ts) and what a right verdict says:
  * root-cause id, overall, and the remediations that fix that cause (a verdict may offer fewer, never another).
- * The cause ids are the diagnosis' own vocabulary (the demo's accuracy cases use the same ids).
+ * The cause ids are the diagnosis' own vocabulary, judged and tabled by cases.ts like the demo's rows.
  */
 import type { PeerFaultName } from '../peers/channels-stack';
+import type { AccuracyCase } from './cases';
 
-export interface PeerCase {
+/** An accuracy case whose fault is one the Channels peer can inject (judged by cases.ts' `judge`). */
+export interface PeerCase extends AccuracyCase {
   fault: PeerFaultName | 'healthy';
-  cause: string;
-  overall: 'ok' | 'degraded' | 'down';
-  fixes: string[];
 }
 
 export const PEER_CASES: readonly PeerCase[] = [
@@ -35,28 +34,3 @@ export const PEER_CASES: readonly PeerCase[] = [
   { fault: 'leaked-counter', cause: 'probe-user-connection-limit', overall: 'down', fixes: ['clear-leaked-counters'] },
   { fault: 'rate-limited', cause: 'connection-rate-limit', overall: 'degraded', fixes: [] },
 ];
-
-export interface PeerRow {
-  fault: string;
-  expected: string;
-  got: string;
-  overall: string;
-  remediations: string[];
-  right: boolean;
-  why?: string;
-}
-
-/** Right = the expected root cause and overall, and no remediation outside the ones that fix it. */
-export function judgeRow(c: PeerCase, got: { cause: string; overall: string; remediations: string[] }): { right: boolean; why?: string } {
-  if (got.cause !== c.cause) return { right: false, why: `named ${got.cause}` };
-  if (got.overall !== c.overall) return { right: false, why: `overall ${got.overall}, expected ${c.overall}` };
-  const wrong = got.remediations.filter((r) => !c.fixes.includes(r));
-  if (wrong.length) return { right: false, why: `offers ${wrong.join(', ')}, which does not fix ${c.cause}` };
-  return { right: true };
-}
-
-export function peerTable(rows: readonly PeerRow[]): string {
-  const head = '| fault (Channels peer) | expected cause | verdict root cause | overall | remediations | right? |\n|---|---|---|---|---|---|';
-  const body = rows.map((r) => `| ${r.fault} | ${r.expected} | ${r.got} | ${r.overall} | ${r.remediations.join(', ') || '—'} | ${r.right ? 'yes' : `NO (${r.why})`} |`);
-  return `${head}\n${body.join('\n')}\n\n${rows.filter((r) => r.right).length}/${rows.length} right`;
-}

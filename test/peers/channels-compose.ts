@@ -16,8 +16,17 @@ export interface ComposeChannelsStack {
   readonly webUrl: string;
   readonly webName: string;
   readonly redisName: string;
-  /** Recreate the web container with other settings (a redeploy). */
-  redeployWeb(o?: { debug?: boolean; settings?: Record<string, string> }): Promise<void>;
+  /**
+   * Recreate the web container with other settings (a redeploy). `crashLoop`: the deployment cannot start
+   * (Django settings raise at import) under `restart: always`, so the engine restarts it again and again.
+   */
+  redeployWeb(o?: WebDeployment): Promise<void>;
+}
+
+export interface WebDeployment {
+  debug?: boolean;
+  settings?: Record<string, string>;
+  crashLoop?: boolean;
 }
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -37,17 +46,20 @@ export async function startComposeChannelsStack(podman: PodmanPeer, project: str
   });
   await waitForPort(redisPort, 20000);
 
-  const runWeb = async (o: { debug?: boolean; settings?: Record<string, string> } = {}): Promise<void> => {
-    const env = channelsPeerSettings({ redisUrl, ...(o.debug !== undefined ? { debug: o.debug } : {}), ...(o.settings ? { settings: o.settings } : {}) });
+  const runWeb = async (o: WebDeployment = {}): Promise<void> => {
+    // An unparsable user list makes wsdpeer/settings.py raise at import: Daphne prints the traceback and exits.
+    const settings = o.crashLoop ? { ...o.settings, WSD_USERS: '{not json' } : o.settings;
+    const env = channelsPeerSettings({ redisUrl, ...(o.debug !== undefined ? { debug: o.debug } : {}), ...(settings ? { settings } : {}) });
     await podman.run({
       name: webName,
       rootfs: '/:O',
       compose: { project, service: 'web' },
       env,
       workdir: CHANNELS_APP_DIR,
+      ...(o.crashLoop ? { restart: 'always' as const } : {}),
       cmd: `exec ${channelsPeerArgv(webPort).map(shellQuote).join(' ')}`,
     });
-    await waitForPort(webPort, 30000);
+    if (!o.crashLoop) await waitForPort(webPort, 30000);
   };
   await runWeb();
 
