@@ -3,6 +3,7 @@
  * remediations) may ask of the Doctor. It lives in the core room, not the chat room: the core must be usable —
  * and testable — with no chat adapter at all. Implemented by core/doctor.ts.
  */
+import type { AlertsApi } from '../alerts/api';
 import type { StatusReport } from '../diagnosis/types';
 import type { RemediationEngine } from '../remediations/engine';
 import type { HistoryEntry } from '../state/history';
@@ -19,6 +20,10 @@ export interface LogsResult {
   container: string;
   lines: string[];
   truncated: boolean;
+  /** Lines in the window (matching --grep, if given) before the tail was applied. */
+  matched?: number;
+  /** Whether every line of the window was read: false when --grep stopped at its scan limit. */
+  windowScanned?: boolean;
 }
 
 /** One run of a scheduled job, as remembered in the state store (any replica's). */
@@ -71,4 +76,6 @@ export interface DoctorApi {
   readonly remediations?: RemediationEngine;
   /** The scheduled jobs (set when the bot runs its scheduler; absent in the console and one-shot commands). */
   schedule?(): Promise<ScheduleView>;
+  /** The alerts core, when alert rules run in this process (`/ws alerts`, `/ws maintenance`, card buttons). */
+  readonly alerts?: AlertsApi;
 }

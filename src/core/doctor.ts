@@ -3,6 +3,7 @@
  * Slack or terminals. Concurrent identical requests are coalesced (single-flight): 100 people asking for
  * status at once cause one run of each check.
  */
+import type { AlertsApi } from '../alerts/api';
 import type { Config } from '../config/schema';
 import { allChecks } from '../checks/registry';
 import { runChecks, withDependencies } from '../checks/runner';
@@ -37,6 +38,8 @@ export interface DoctorOptions {
 
 export class Doctor implements DoctorApi {
   readonly defaultEnv: string;
+  /** Set by the composition root once the alert service runs (it needs the Doctor first, for check rules). */
+  alerts?: AlertsApi;
   private readonly targets = new Map<string, Targets>();
   private readonly inFlight = new Map<string, Promise<StatusReport>>();
   private readonly last = new Map<string, StatusReport>();
@@ -126,7 +129,8 @@ export class Doctor implements DoctorApi {
       tail: q.tail,
       ...(q.grep !== undefined ? { grep: q.grep } : {}),
     });
-    return { service, container: r.container, lines: r.lines, truncated: r.truncated };
+    const windowScanned = q.grep === undefined || !(r.truncated && r.matched <= r.lines.length);
+    return { service, container: r.container, lines: r.lines, truncated: r.truncated, matched: r.matched, windowScanned };
   }
 
   logsUnavailable(env: string): string | undefined {

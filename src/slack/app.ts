@@ -15,6 +15,7 @@ import type { Logger } from '../telemetry/logger';
 import { label, metrics } from '../telemetry/metrics';
 import { ActionSeal } from '../chat/actions/seal';
 import { loadActionKey } from '../state/action-key';
+import { SlackIncidentSink } from './alert-sink';
 import { SlackBot } from './bot';
 import { registerListeners } from './handlers';
 import { boltLogger, defaultLogger, scrub } from './logging';
@@ -38,6 +39,8 @@ export interface SlackAppOptions {
   onRefused?: (reason: string) => void;
   /** Where the button-sealing key is kept (state/action-key.ts); `null` = memory only. Default config.stateDir. */
   stateDir?: string | null;
+  /** HTTP mode: more endpoints on the same port (the Alertmanager webhook); each authenticates itself. */
+  extraRoutes?: Record<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>;
 }
 
 export interface SlackAppHandle {
@@ -52,6 +55,8 @@ export interface SlackAppHandle {
   /** Wait until handler work and the outbound queue are idle (tests, graceful stops). */
   idle(timeoutMs?: number): Promise<boolean>;
   stats(): QueueStats;
+  /** Where incident cards go: this app's queue, its buttons sealed with this app's key. */
+  incidentSink(): SlackIncidentSink;
   /** Socket Mode: the WebSocket to Slack is open. HTTP mode: the receiver listens (Slack calls us). */
   connected(): boolean;
   /** Shutdown, step 1: stop taking deliveries (receiver closed), work already taken goes on. */
@@ -92,7 +97,8 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
   });
   const key = loadActionKey(opts.stateDir === undefined ? opts.config.stateDir : opts.stateDir);
   if (!key.persistent) log.warn(`button key kept in ${key.source}: buttons sent before a restart will be refused after it`);
-  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal: new ActionSeal(key.key) });
+  const seal = new ActionSeal(key.key);
+  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal });
 
   let httpReceiver: GuardedHttpReceiver | undefined;
   const receiver =
@@ -106,6 +112,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
             metrics.slackRefused.inc({ reason: label(reason.replace(/[^a-z]+/gi, '_').slice(0, 40)) });
             opts.onRefused?.(reason);
           },
+          ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
         }))
       : socketModeReceiver({ appToken: resolved.appToken ?? '', ...(resolved.apiUrl ? { apiUrl: clientOptions.slackApiUrl } : {}), logger: slackLog });
 
@@ -151,6 +158,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       return worked && drained;
     },
     stats: () => queue.stats(),
+    incidentSink: () => new SlackIncidentSink(queue, seal),
     connected: () => !intakeStopped && (mode === 'http' ? httpReceiver?.port !== undefined : socketOpen),
     async stopIntake() {
       if (intakeStopped) return;
