@@ -47,6 +47,8 @@ export class Doctor implements DoctorApi {
   private readonly checks: readonly Check[];
   private readonly listeners: Array<(r: StatusReport) => void> = [];
   readonly remediations: RemediationEngine;
+  /** The bot's own state (approvals, locks, audit, alert states, silences); shared with the alert service. */
+  readonly stateStore: StateStore;
 
   constructor(
     readonly config: Config,
@@ -58,7 +60,8 @@ export class Doctor implements DoctorApi {
     this.store = new HistoryStore(dir === null ? {} : { dir });
     if (opts.onReport) this.listeners.push(opts.onReport);
     const checkNames = this.checks.map((c) => c.name);
-    this.remediations = createRemediations(config, opts.stateStore ?? new MemoryStateStore(), this, checkNames);
+    this.stateStore = opts.stateStore ?? new MemoryStateStore();
+    this.remediations = createRemediations(config, this.stateStore, this, checkNames);
   }
 
   /** RemediationHost: an environment's config (undefined when unknown). */

@@ -221,7 +221,7 @@ describe('fetchLogs (the `logs` command core)', () => {
       expect(text).toContain(`Logs of web (${P}-web-1)`);
       expect(text.match(/\[WS_TOKEN\] Generated connection token/g)).toHaveLength(3);
       expect(text).toMatch(/Not the whole window: showing the last 3 of \d+ lines; the window starts earlier/);
-      const whole = await (dispatch('logs web --since 10m --grep WS_TOKEN --tail 100000', { doctor, surface: 'console', prefix: '/ws' }) as { run(): Promise<unknown> }).run();
+      const whole = await (dispatch('logs web --since 10m --grep WS_TOKEN --tail 200', { doctor, surface: 'console', prefix: '/ws' }) as { run(): Promise<unknown> }).run();
       expect(renderText(whole as never, { color: false })).toMatch(/The whole window: all \d+ line\(s\)\./);
       const leaky = await (dispatch('logs --grep connection_token', { doctor, surface: 'console', prefix: '/ws' }) as { run(): Promise<unknown> }).run();
       expect(JSON.stringify(leaky)).toContain('connection_token=[REDACTED]');

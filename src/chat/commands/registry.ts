@@ -10,11 +10,13 @@ import { logsCommand } from './logs';
 import { maintenanceCommand } from './maintenance';
 import { remediateCommand } from './remediate';
 import { statusCommand } from './status';
+import { whyCommand } from './why';
 import type { CommandSpec } from './types';
 
 export const commands: readonly CommandSpec[] = [
   statusCommand,
   checkCommand,
+  whyCommand,
   logsCommand,
   historyCommand,
   remediateCommand,
