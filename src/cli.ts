@@ -127,7 +127,7 @@ export function buildProgram(): Command {
     .command('why <symptom...>')
     .description('triage one symptom (offline, no-messages, timeout, auth, duplicates, port-3000): only the checks that split its causes')
     .action(async (words: string[]) => {
-      process.exitCode = await once(`why ${words.map(quoteArg).join(' ')}`, program.opts());
+      process.exitCode = await once(`why ${words.map(lazy.parse().quoteArg).join(' ')}`, program.opts());
     });
 
   program
