@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 PACKAGES='
 demo redis-server   redis-server
 demo prometheus     prometheus
+demo fonts-dejavu-core /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 test podman         podman
 test runc           /usr/sbin/runc
 test busybox-static /bin/busybox

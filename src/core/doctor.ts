@@ -14,7 +14,7 @@ import { fetchLogs } from '../logs/logs-command';
 import { HistoryStore, type HistoryEntry } from '../state/history';
 import { buildTargets } from '../targets/build';
 import type { Targets } from '../targets/targets';
-import type { DoctorApi, LogsQuery, LogsResult } from './api';
+import type { DoctorApi, LogsQuery, LogsResult, ScheduleView } from './api';
 import type { Finding } from '../checks/types';
 import type { EnvConfig } from '../config/schema';
 import type { RemediationEngine } from '../remediations/engine';
@@ -47,6 +47,8 @@ export class Doctor implements DoctorApi {
   private readonly checks: readonly Check[];
   private readonly listeners: Array<(r: StatusReport) => void> = [];
   readonly remediations: RemediationEngine;
+  /** The scheduled jobs; set by main.ts when the bot runs its scheduler (scheduler/wire.ts). */
+  schedule?: () => Promise<ScheduleView>;
   /** The bot's own state (approvals, locks, audit, alert states, silences); shared with the alert service. */
   readonly stateStore: StateStore;
 

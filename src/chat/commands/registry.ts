@@ -9,6 +9,7 @@ import { historyCommand } from './history';
 import { logsCommand } from './logs';
 import { maintenanceCommand } from './maintenance';
 import { remediateCommand } from './remediate';
+import { scheduleCommand } from './schedule';
 import { statusCommand } from './status';
 import { whyCommand } from './why';
 import type { CommandSpec } from './types';
@@ -21,6 +22,7 @@ export const commands: readonly CommandSpec[] = [
   historyCommand,
   remediateCommand,
   auditCommand,
+  scheduleCommand,
   alertsCommand,
   maintenanceCommand,
   makeHelpCommand(() => commands),
