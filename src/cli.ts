@@ -16,6 +16,7 @@ import { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 import { startBot } from './main';
 import { launchDemo } from './demo-launch';
+import { localUser } from './util/local-user';
 
 export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
 
@@ -58,7 +59,7 @@ async function once(text: string, opts: GlobalOpts): Promise<number> {
   const env = envOf(config, opts);
   const doctor = Doctor.create(config);
   try {
-    const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor' });
+    const plan = dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor', user: localUser() });
     const msg = plan.kind === 'immediate' ? plan.message : await plan.run();
     process.stdout.write(renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
     return plan.kind === 'immediate' ? EXIT.usage : 0;
@@ -121,6 +122,53 @@ export function buildProgram(): Command {
     .description('last results per check, from the state directory')
     .action(async (check?: string) => {
       process.exitCode = await once(`history${check ? ` ${check}` : ''}`, program.opts());
+    });
+
+  program
+    .command('remediate [args...]')
+    .description('preview a fix and request it (a second person approves); approve/deny/show/pending; --dry-run previews only')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      process.exitCode = await once(['remediate', ...args].map(quoteArg).join(' '), program.opts());
+    });
+
+  const audit = program.command('audit').description('the remediation audit log (append-only, hash-chained)');
+  audit
+    .command('show [n]', { isDefault: true })
+    .description('the last n records (default 20)')
+    .action(async (n?: string) => {
+      process.exitCode = await once(`audit${n ? ` ${n}` : ''}`, program.opts());
+    });
+  audit
+    .command('verify')
+    .description('walk the whole chain; exit 0 when every record verifies, 1 naming the first that does not')
+    .action(async () => {
+      oneShot = true;
+      const doctor = Doctor.create(load(program.opts()));
+      try {
+        const v = await doctor.remediations.audit.verify();
+        process.stdout.write(
+          v.ok
+            ? `audit chain ok: ${v.records} records, head ${v.headHash}\n`
+            : `audit chain BROKEN at record ${v.broken?.seq}: ${v.broken?.reason} (${v.records} records verified before it)\n`,
+        );
+        process.exitCode = v.ok ? 0 : 1;
+      } finally {
+        await closeQuickly(doctor);
+      }
+    });
+  audit
+    .command('export')
+    .description('every record as JSON lines on stdout, oldest first (seq, at, step, who, what, hashes)')
+    .action(async () => {
+      oneShot = true;
+      const doctor = Doctor.create(load(program.opts()));
+      try {
+        for await (const r of doctor.remediations.audit.all()) process.stdout.write(`${JSON.stringify(r)}\n`);
+      } finally {
+        await closeQuickly(doctor);
+      }
     });
 
   const rules = program.command('rules').description('alert rule files');

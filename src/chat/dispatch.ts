@@ -30,6 +30,7 @@ export interface DispatchOptions {
   doctor: DoctorApi;
   surface: CommandContext['surface'];
   user?: CommandContext['user'];
+  channel?: string;
   prefix: string;
 }
 
@@ -47,11 +48,21 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
     const lead = `Unknown command ${inlineCode(inv.name)}.${guess ? ` Did you mean \`${typed(prefix, guess)}\`?` : ''}`;
     return { kind: 'immediate', share: false, message: helpMessage(commands, { prefix, surface: opts.surface, lead }) };
   }
+  // The same policy that guards remediations decides who may run which command at all.
+  const gate = opts.doctor.remediations?.policy.mayRunCommand(spec.name, opts.user ?? { id: 'local:unknown' });
+  if (gate && !gate.ok) return { kind: 'immediate', share: false, message: errorMessage(`Not allowed: ${gate.reason}.`, prefix) };
   const problem = spec.validate(inv.args, { doctor: opts.doctor, env });
   if (problem) {
     return { kind: 'immediate', share: false, message: errorMessage(`${problem}\nUsage: \`${typed(prefix, usageFor(spec, opts.surface))}\``, prefix) };
   }
-  const ctx: CommandContext = { doctor: opts.doctor, env, surface: opts.surface, prefix, ...(opts.user ? { user: opts.user } : {}) };
+  const ctx: CommandContext = {
+    doctor: opts.doctor,
+    env,
+    surface: opts.surface,
+    prefix,
+    ...(opts.user ? { user: opts.user } : {}),
+    ...(opts.channel ? { channel: opts.channel } : {}),
+  };
   const run = async (): Promise<MessageModel> => {
     let msg: MessageModel;
     try {

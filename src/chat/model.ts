@@ -19,6 +19,8 @@ export interface MessageAction {
   /** Id of the action in chat/actions/registry.ts that a press runs: `rerun`, `details`, `share`, `approve`, … */
   kind: string;
   label: string;
+  /** What a screen reader says for the button (Slack's `accessibility_label`): what pressing it does. */
+  accessibilityLabel?: string;
   /**
    * The action's value (JSON, checked against the action's schema on press). Adapters seal it before it leaves
    * the bot (chat/actions/seal.ts): what comes back is verified, never trusted as sent.

@@ -46,9 +46,9 @@ export function statusMessage(report: StatusReport, opts: { check?: string } = {
   blocks.push({
     type: 'actions',
     actions: [
-      { kind: 'rerun', label: 'Re-run', value, style: 'primary' },
-      { kind: 'details', label: 'Details', value },
-      { kind: 'share', label: 'Post to channel', value },
+      { kind: 'rerun', label: 'Re-run', accessibilityLabel: opts.check ? `Run ${opts.check} on ${report.env} again` : `Run every check on ${report.env} again`, value, style: 'primary' },
+      { kind: 'details', label: 'Details', accessibilityLabel: 'Show the evidence behind each check', value },
+      { kind: 'share', label: 'Post to channel', accessibilityLabel: 'Post this answer to the channel for everyone', value },
     ],
   });
   return {

@@ -3,6 +3,7 @@
  * display and for `withDependencies` (it keeps registry order); `after` decides what runs first.
  */
 import { celeryQueue } from './celery-queue';
+import { channelLayer } from './channel-layer';
 import { chatHandshake } from './chat-handshake';
 import { containers } from './containers';
 import { containerRestarts } from './containers-restarts';
@@ -26,6 +27,7 @@ export const allChecks: readonly Check[] = [
   tokenIssuance,
   tokenStorage,
   chatHandshake,
+  channelLayer,
   redisServer,
   celeryQueue,
   wsCounters,

@@ -202,6 +202,11 @@ export const thresholdsSchema = z
     leakedCounterMin: z.number().int().positive().default(5).describe('A `ws_connections:user:*` value at or above this is a leaked counter (403s).'),
     tokenLatencyWarnMs: z.number().positive().default(1000).describe('Token issuance latency warn level.'),
     handshakeWarnMs: z.number().positive().default(1000).describe('Chat handshake (to `connected`) warn level.'),
+    channelRoundTripWarnMs: z
+      .number()
+      .positive()
+      .default(1000)
+      .describe('Channel-layer round trip (`group_send` → frame on the probe socket) warn level.'),
     tokenTtlMaxSeconds: z.number().int().positive().default(60).describe('Largest TTL a fresh token key may have.'),
     rejectRatioWarn: z.number().min(0).max(1).default(0.2).describe('Handshake reject ratio in logs above which it warns.'),
     tokenConsumeRatioWarn: z

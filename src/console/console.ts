@@ -5,6 +5,7 @@
  */
 import readline from 'node:readline';
 import type { DoctorApi } from '../core/api';
+import { localUser } from '../util/local-user';
 import { dispatch } from '../chat/dispatch';
 import { helpMessage, type ExtraHelp } from '../chat/commands/help';
 import { commands, findCommand } from '../chat/commands/registry';
@@ -32,6 +33,8 @@ export interface ConsoleOptions {
   extras?: ConsoleExtra[];
   banner?: string;
   color?: boolean;
+  /** Who types here (policy principal); default the login name, `local:<name>`. */
+  user?: { id: string; name?: string };
   env?: NodeJS.ProcessEnv;
 }
 
@@ -110,7 +113,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
         say((err as Error).message);
       }
     } else {
-      const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '' });
+      const plan = dispatch(line, { doctor: opts.doctor, surface: 'console', prefix: '', user: opts.user ?? localUser() });
       const msg = plan.kind === 'immediate' ? plan.message : await withSpinner(out, plan.placeholder.text, plan.run(), opts.env ?? process.env);
       print(plan.kind === 'run' ? buttons.shown(msg, line, plan.env) : buttons.shown(msg));
       if (plan.kind === 'run' && msg.details && plan.command === 'status') {

@@ -4,6 +4,7 @@
  * and testable — with no chat adapter at all. Implemented by core/doctor.ts.
  */
 import type { StatusReport } from '../diagnosis/types';
+import type { RemediationEngine } from '../remediations/engine';
 import type { HistoryEntry } from '../state/history';
 
 export interface LogsQuery {
@@ -37,4 +38,6 @@ export interface DoctorApi {
   logs(env: string, q: LogsQuery): Promise<LogsResult>;
   /** Why `logs` cannot work for this environment (one sentence with the fix), or undefined when it can. */
   logsUnavailable(env: string): string | undefined;
+  /** Guarded remediations (policy, approvals, locks, audit), kept in the bot's state store. */
+  readonly remediations?: RemediationEngine;
 }

@@ -14,6 +14,12 @@ import { HistoryStore, type HistoryEntry } from '../state/history';
 import { buildTargets } from '../targets/build';
 import type { Targets } from '../targets/targets';
 import type { DoctorApi, LogsQuery, LogsResult } from './api';
+import type { Finding } from '../checks/types';
+import type { EnvConfig } from '../config/schema';
+import type { RemediationEngine } from '../remediations/engine';
+import { createRemediations } from '../remediations/setup';
+import { MemoryStateStore } from '../state/memory-store';
+import type { StateStore } from '../state/store';
 
 export interface DoctorOptions {
   /** The check registry; defaults to every check ws-doctor has. */
@@ -22,6 +28,11 @@ export interface DoctorOptions {
   stateDir?: string | null;
   /** Called after every completed run (App Home refresh, alert evaluation). */
   onReport?: (report: StatusReport) => void;
+  /**
+   * Where pending approvals, locks, cooldowns and the audit log live. Default: in memory (lost on exit) until
+   * the embedded store is wired here.
+   */
+  stateStore?: StateStore;
 }
 
 export class Doctor implements DoctorApi {
@@ -32,6 +43,7 @@ export class Doctor implements DoctorApi {
   private readonly store: HistoryStore;
   private readonly checks: readonly Check[];
   private readonly listeners: Array<(r: StatusReport) => void> = [];
+  readonly remediations: RemediationEngine;
 
   constructor(
     readonly config: Config,
@@ -42,6 +54,18 @@ export class Doctor implements DoctorApi {
     const dir = opts.stateDir === undefined ? config.stateDir : opts.stateDir;
     this.store = new HistoryStore(dir === null ? {} : { dir });
     if (opts.onReport) this.listeners.push(opts.onReport);
+    const checkNames = this.checks.map((c) => c.name);
+    this.remediations = createRemediations(config, opts.stateStore ?? new MemoryStateStore(), this, checkNames);
+  }
+
+  /** RemediationHost: an environment's config (undefined when unknown). */
+  envConfig(env: string): EnvConfig | undefined {
+    return this.config.environments[env];
+  }
+
+  /** RemediationHost: the named checks (and what they need), as findings; shares runs in flight. */
+  async runChecks(env: string, names: readonly string[]): Promise<Finding[]> {
+    return (await this.status(env, { checks: [...names] })).findings;
   }
 
   /** Same as `new Doctor(…)`; kept because composition roots and tests read better with it. */
@@ -110,6 +134,7 @@ export class Doctor implements DoctorApi {
   }
 
   async close(): Promise<void> {
+    this.remediations.stop();
     const all = [...this.targets.values()];
     this.targets.clear();
     await Promise.all(all.map((t) => t.close()));

@@ -12,6 +12,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { AuthService } from './auth';
+import { ChannelLayerReader } from './channel-layer-reader';
 import { createFaultSwitches, type FaultName, type FaultSwitches } from './faults';
 import { DjangoHttpApp } from './http-app';
 import { JwtSigner } from './jwt';
@@ -119,6 +120,20 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
     },
   );
   const groups = new Map<string, Set<ChatSession>>();
+  const clientPrefix = newClientPrefix();
+  // Messages published to the channel layer in channels_redis' format (a Celery worker, ws-doctor's round trip).
+  const layerReader = new ChannelLayerReader({
+    redisUrl: opts.redisUrl,
+    db: dbs.channelLayer,
+    clientPrefix,
+    faults,
+    deliver(channel, event) {
+      for (const members of groups.values()) {
+        for (const s of members) if (s.channelName === channel) return (s.chatMessage(event), true);
+      }
+      return false;
+    },
+  });
   const wsServer = new AsgiWebSocketServer(
     {
       store,
@@ -128,7 +143,7 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
       timers,
       debug,
       allowedOrigins: allowedOriginHosts(corsAllowedOrigins),
-      clientPrefix: newClientPrefix(),
+      clientPrefix,
       groups,
     },
     new WsAuthMiddleware(auth, tokens, log),
@@ -136,6 +151,7 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
   );
 
   const redisReady = await store.ready(3000);
+  layerReader.start();
 
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => httpApp.handle(req, res));
   server.keepAliveTimeout = 5000;
@@ -156,6 +172,7 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
       });
     });
   } catch (err) {
+    await layerReader.stop();
     await store.close();
     throw err;
   }
@@ -192,6 +209,7 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
         } else log.info('Killed 0 pending application instances');
         timers.clearAll();
         wsServer.close();
+        await layerReader.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         for (const s of sockets) s.destroy();

@@ -260,8 +260,8 @@ export class ChatSession {
     for (const member of this.deps.groups.get(this.groupName) ?? []) member.chatMessage(payload);
   }
 
-  /** The consumer's `chat_message` handler: forward the whole event dict. */
-  private chatMessage(payload: Record<string, unknown>): void {
+  /** The consumer's `chat_message` handler: forward the whole event dict (also called by the channel-layer reader). */
+  chatMessage(payload: Record<string, unknown>): void {
     const event = String(payload.event);
     this.deps.log.info(`[WS_SEND] Forwarding to client: event=${event}, conversation=${this.conversationId}`);
     const bytes = this.sendJson(payload);

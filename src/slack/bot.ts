@@ -23,8 +23,8 @@ import type { OutboundQueue } from './outbound-queue';
 import { ResultStore } from './result-store';
 import { parseActionId, renderMessage } from './render';
 
-export type { ActionInput, CommandInput, HomeOpenedInput } from './inputs';
-import type { ActionInput, CommandInput, HomeOpenedInput } from './inputs';
+export type { ActionInput, CommandInput, HomeOpenedInput, MentionInput } from './inputs';
+import type { ActionInput, CommandInput, HomeOpenedInput, MentionInput } from './inputs';
 
 /** The body a slash command may be acknowledged with (an immediate private answer). */
 export type AckBody = { response_type: 'ephemeral' | 'in_channel'; text: string; blocks: unknown[] } | undefined;
@@ -167,6 +167,7 @@ export class SlackBot {
         doctor: this.doctor,
         surface: 'slack',
         user: { id: cmd.user_id, ...(cmd.user_name ? { name: cmd.user_name } : {}) },
+        ...(cmd.channel_id ? { channel: cmd.channel_id } : {}),
         prefix: this.prefix,
       });
     } catch (err) {
@@ -200,6 +201,35 @@ export class SlackBot {
       : new ResponseUrlMessage(this.queue, cmd.response_url, 'ephemeral');
     const note = plan.share ? `Requested by <@${cmd.user_id}>` : undefined;
     this.track(this.runPlan(plan, target, cmd.text ?? '', note));
+  }
+
+  // ── @ws-doctor … ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * `@ws-doctor status` does what `/ws status` does, answered in the thread of the mention (a mention is written
+   * in public, so the answer is too, without filling the channel): "Running…" first, then the answer in place.
+   */
+  async onMention(e: MentionInput, retryNum?: number): Promise<void> {
+    this.turns.inbound();
+    if (e.eventId && !this.dedupe.first(`evt:${e.eventId}`)) {
+      this.log.info(`ignored a redelivered app_mention (retry ${retryNum ?? '?'})`);
+      return;
+    }
+    if (e.botId || !this.dedupe.first(`mention:${e.channel}:${e.ts}`)) return;
+    const text = commandOfMention(e.text);
+    const target = new ChannelMessage(this.queue, e.channel, { threadTs: e.threadTs ?? e.ts });
+    let plan: Dispatch;
+    try {
+      plan = dispatch(text, { doctor: this.doctor, surface: 'slack', user: { id: e.user }, prefix: this.prefix });
+    } catch (err) {
+      plan = { kind: 'immediate', share: false, message: errorMessage(`Could not read that command: ${errText(err)}`, this.prefix) };
+    }
+    if (plan.kind === 'immediate') {
+      this.track(target.show(plan.message));
+      return;
+    }
+    this.log.info(`@mention ${plan.command} --env ${plan.env} by ${e.user}`);
+    this.track(this.runPlan(plan, target, text, `Requested by <@${e.user}>`));
   }
 
   // ── buttons ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -339,6 +369,21 @@ export class SlackBot {
     const tracked = p.catch((err) => this.log.error(`Slack handler failed: ${errText(err)}`)).finally(() => this.work.delete(tracked));
     this.work.add(tracked);
   }
+}
+
+/**
+ * The command in a mention's text: what follows the first mention (`<@U…>` or `<@U…|name>`), with Slack's
+ * entity encoding undone so `--grep "a<b"` reads as typed. Nothing after the mention means `status`.
+ */
+export function commandOfMention(text: string): string {
+  const after = /<@[A-Z0-9]+(?:\|[^>]*)?>/.exec(text);
+  const rest = after ? text.slice(after.index + after[0].length) : text;
+  return rest
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/^[\s:,]+/, '')
+    .trim();
 }
 
 function errText(err: unknown): string {

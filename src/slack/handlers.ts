@@ -50,6 +50,21 @@ export function registerListeners(app: App, bot: SlackBot, command: string): voi
     );
   });
 
+  app.event('app_mention', async ({ event, body, context }) => {
+    await bot.onMention(
+      {
+        text: event.text ?? '',
+        user: event.user ?? '',
+        channel: event.channel,
+        ts: event.ts,
+        ...(event.thread_ts ? { threadTs: event.thread_ts } : {}),
+        ...(event.bot_id ? { botId: event.bot_id } : {}),
+        ...(body.event_id ? { eventId: body.event_id } : {}),
+      },
+      context.retryNum,
+    );
+  });
+
   app.event('app_home_opened', async ({ event, body, context }) => {
     await bot.onHomeOpened(
       { user: event.user, ...(event.tab ? { tab: event.tab } : {}), ...(body.event_id ? { eventId: body.event_id } : {}) },

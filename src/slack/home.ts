@@ -57,7 +57,7 @@ export function homeModel(doctor: DoctorApi, state: HomeState): MessageModel {
     } else {
       blocks.push({ type: 'text', text: `*${env}* — ${running ? ':hourglass_flowing_sand: running…' : 'no run yet.'}` });
     }
-    blocks.push({ type: 'actions', actions: [{ kind: 'rerun', label: `Run status (${env})`, value: { env }, ...(running ? {} : { style: 'primary' as const }) }] });
+    blocks.push({ type: 'actions', actions: [{ kind: 'rerun', label: `Run status (${env})`, accessibilityLabel: `Run every check on ${env} now`, value: { env }, ...(running ? {} : { style: 'primary' as const }) }] });
   }
   if (envs.length > shown.length) blocks.push({ type: 'context', text: `${envs.length - shown.length} more environments: use \`${state.prefix} status --env <name>\`.` });
 

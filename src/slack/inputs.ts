@@ -26,3 +26,17 @@ export interface HomeOpenedInput {
   tab?: string;
   eventId?: string;
 }
+
+/** An `app_mention` event: someone wrote `@ws-doctor …` in a channel the bot is in. */
+export interface MentionInput {
+  /** The message text as Slack sends it: the mention is `<@U…>`, and `&`, `<`, `>` are entity-encoded. */
+  text: string;
+  user: string;
+  channel: string;
+  ts: string;
+  /** Set when the mention was written inside a thread. */
+  threadTs?: string;
+  /** Set when another bot wrote it: not answered (two bots must not talk each other into a loop). */
+  botId?: string;
+  eventId?: string;
+}

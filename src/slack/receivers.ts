@@ -3,10 +3,14 @@
  * listeners in handlers.ts never know how a request arrived.
  *
  * HTTP mode wraps Bolt's HTTPReceiver in a small server of our own that refuses, before Bolt sees them:
- * timestamps more than 5 minutes in the future (Bolt only rejects stale ones), oversized bodies, and anything
- * but the configured endpoint (plus `GET /healthz`). Bolt then verifies the v0 signature and staleness.
+ * anything but the configured endpoint (plus `GET /healthz`); requests without signature headers or with a
+ * timestamp more than 5 minutes off (both without reading the body); bodies over 1 MB (counted while reading,
+ * chunked or not, so an unauthenticated sender cannot make the bot buffer 50 MB); bad v0 signatures; and
+ * signed bodies Bolt could not parse (400, not Bolt's 500). Bolt then verifies the signature again.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import querystring from 'node:querystring';
 import type { AddressInfo } from 'node:net';
 import { HTTPReceiver, SocketModeReceiver, type App, type Receiver } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/bolt';
@@ -124,6 +128,9 @@ export class GuardedHttpReceiver implements Receiver {
     if (this.server) throw new Error('receiver already started');
     const server = http.createServer((req, res) => this.handle(req, res));
     server.keepAliveTimeout = 65000;
+    // A sender trickling a body (or headers) byte by byte is cut off: Slack sends a request in well under this.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 15_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -162,24 +169,87 @@ export class GuardedHttpReceiver implements Receiver {
     if (path !== EVENTS_PATH) return this.refuse(res, 404, `unknown path ${path}`);
     if (req.method !== 'POST') return this.refuse(res, 405, `method ${req.method ?? '?'}`);
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > MAX_BODY_BYTES) return this.refuse(res, 413, 'body too large');
+    if (length > MAX_BODY_BYTES) return this.refuseUnread(req, res, 413, 'body too large');
     const tsHeader = req.headers['x-slack-request-timestamp'];
-    if (tsHeader !== undefined) {
-      const ts = Number(Array.isArray(tsHeader) ? tsHeader[0] : tsHeader);
-      const nowSec = Math.floor((this.opts.now?.() ?? Date.now()) / 1000);
-      if (!Number.isFinite(ts)) return this.refuse(res, 401, 'timestamp is not a number');
-      if (ts > nowSec + MAX_SKEW_SECONDS) return this.refuse(res, 401, 'timestamp more than 5 minutes in the future');
-      if (ts < nowSec - MAX_SKEW_SECONDS) return this.refuse(res, 401, 'timestamp more than 5 minutes old');
-    }
-    try {
-      this.inner.requestListener(req, res);
-    } catch (err) {
-      this.opts.logger.error(`HTTP receiver error: ${(err as Error).message}`);
-      if (!res.headersSent) {
-        res.writeHead(500);
-        res.end();
+    const sigHeader = req.headers['x-slack-signature'];
+    // Everything Slack signs carries both headers: without them nothing can be verified, so the body is not read.
+    if (typeof tsHeader !== 'string' || typeof sigHeader !== 'string') return this.refuseUnread(req, res, 401, 'missing signature headers');
+    const ts = Number(tsHeader);
+    const nowSec = Math.floor((this.opts.now?.() ?? Date.now()) / 1000);
+    if (!Number.isFinite(ts)) return this.refuseUnread(req, res, 401, 'timestamp is not a number');
+    if (ts > nowSec + MAX_SKEW_SECONDS) return this.refuseUnread(req, res, 401, 'timestamp more than 5 minutes in the future');
+    if (ts < nowSec - MAX_SKEW_SECONDS) return this.refuseUnread(req, res, 401, 'timestamp more than 5 minutes old');
+    void readBounded(req, MAX_BODY_BYTES).then((body) => {
+      if (body === 'too-large') return this.refuseUnread(req, res, 413, 'body too large');
+      if (body === 'aborted') return;
+      if (!validSignature(this.opts.signingSecret, tsHeader, body, sigHeader)) return this.refuse(res, 401, 'bad signature');
+      if (!parsesAsSlackBody(String(req.headers['content-type'] ?? ''), body)) return this.refuse(res, 400, 'malformed body');
+      // Bolt reads `rawBody` when it is already there instead of the (consumed) stream, and verifies again.
+      (req as http.IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+      try {
+        this.inner.requestListener(req, res);
+      } catch (err) {
+        this.opts.logger.error(`HTTP receiver error: ${(err as Error).message}`);
+        if (!res.headersSent) {
+          res.writeHead(500);
+          res.end();
+        }
       }
+    });
+  }
+
+  /** Answers without reading the body, and closes the connection so the sender cannot keep streaming into it. */
+  private refuseUnread(req: http.IncomingMessage, res: http.ServerResponse, status: number, reason: string): void {
+    res.setHeader('connection', 'close');
+    this.refuse(res, status, reason);
+    res.once('finish', () => req.destroy());
+  }
+}
+
+/** Reads a request body, giving up (without keeping what came) as soon as it exceeds `max` bytes. */
+function readBounded(req: http.IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        req.off('data', onData);
+        chunks.length = 0;
+        req.pause();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', () => resolve('aborted'));
+    req.once('aborted', () => resolve('aborted'));
+  });
+}
+
+/** Slack's v0 request signature: `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}`, compared in constant time. */
+function validSignature(secret: string, timestamp: string, body: Buffer, signature: string): boolean {
+  const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Whether Bolt can parse the body (else it would answer 500): JSON, or a form whose `payload` is JSON. */
+function parsesAsSlackBody(contentType: string, body: Buffer): boolean {
+  const text = body.toString('utf8');
+  try {
+    if (contentType.includes('application/x-www-form-urlencoded')) {
+      const payload = querystring.parse(text).payload;
+      if (payload === undefined) return true;
+      const v = JSON.parse(String(payload)) as unknown;
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
     }
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
   }
 }
 

@@ -26,6 +26,7 @@ export const LIMITS = {
   contextText: 3000,
   headerText: 150,
   buttonText: 75,
+  accessibilityLabel: 75,
   actionId: 255,
   buttonValue: 2000,
   buttonUrl: 3000,
@@ -162,6 +163,8 @@ function buttonFor(action: MessageAction, n: number): Button | undefined {
     type: 'button',
     action_id: actionIdFor(action.kind, n),
     text: { type: 'plain_text', text: plain(action.label || action.kind, LIMITS.buttonText), emoji: true },
+    // Screen readers read this instead of the (short) visible label.
+    accessibility_label: plain(action.accessibilityLabel ?? action.label ?? action.kind, LIMITS.accessibilityLabel),
     value,
   };
   if (action.style === 'primary' || action.style === 'danger') button.style = action.style;

@@ -32,7 +32,9 @@ export type PeerFaultName =
   | 'rate-limited'
   | 'leaked-counter'
   | 'metrics-path-missing'
-  | 'backend-hang';
+  | 'backend-hang'
+  | 'channel-layer-db-mismatch'
+  | 'chat-handler-missing';
 
 export interface BotOverrides {
   origin?: string;
@@ -137,6 +139,14 @@ export const PEER_FAULTS: Readonly<Record<PeerFaultName, FaultPlan>> = {
   'metrics-path-missing': {
     description: 'no exporter mounted: /metricsmetrics and /metrics both 404',
     settings: () => ({ WSD_METRICS: 'none' }),
+  },
+  'channel-layer-db-mismatch': {
+    description: "web's REDIS_URL without a DB (.env.example: DB 0) while Celery and the bot use DB 3: groups live where nobody publishes",
+    settings: (s) => ({ REDIS_URL: `${s.redisUrl}/0` }),
+  },
+  'chat-handler-missing': {
+    description: 'the chat consumer has no chat_message handler: Celery events are taken off the layer and kill the socket',
+    settings: () => ({ WSD_CHAT_FORWARD: 'off' }),
   },
   'backend-hang': {
     description: 'Daphne SIGSTOPped: connections are accepted by the kernel, nothing is answered',

@@ -90,7 +90,8 @@ export interface StoredMessage {
   deleted: boolean;
   /** Every version the message had, oldest first (the current one last). */
   versions: Array<{ text: string; blocks: unknown[] }>;
-  via: 'api' | 'response_url' | 'ack';
+  /** `user`: a person's message (an @-mention the bot was sent), not something the bot posted. */
+  via: 'api' | 'response_url' | 'ack' | 'user';
 }
 
 export interface Refusal {
@@ -259,12 +260,14 @@ export class SlackStandIn {
     return (this.byUser.get(user) ?? []).filter((m) => !m.deleted);
   }
 
+  /** What the bot posted in the channel (not in threads; people's own messages left out). */
   channelMessages(channel: string): StoredMessage[] {
-    return this.messages.filter((m) => !m.ephemeral && m.channel === channel && !m.threadTs && !m.deleted);
+    return this.messages.filter((m) => !m.ephemeral && m.channel === channel && !m.threadTs && !m.deleted && m.via !== 'user');
   }
 
+  /** What the bot posted in the thread under `ts`. */
   thread(channel: string, ts: string): StoredMessage[] {
-    return this.messages.filter((m) => !m.ephemeral && m.channel === channel && m.threadTs === ts && !m.deleted);
+    return this.messages.filter((m) => !m.ephemeral && m.channel === channel && m.threadTs === ts && !m.deleted && m.via !== 'user');
   }
 
   callsTo(method: string): RecordedCall[] {
@@ -374,6 +377,47 @@ export class SlackStandIn {
       authorizations: [{ enterprise_id: null, team_id: STANDIN_TEAM, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
       is_ext_shared_channel: false,
     };
+  }
+
+  /**
+   * `user` writing `text` in `channel` (the bot's mention as Slack encodes it, `<@U0WSDOCTOR>`, is put first
+   * unless the text has it already): the message is stored, and the `app_mention` event Slack would send is
+   * returned. Slack sends it only to an app that subscribes to `app_mention` with `app_mentions:read`, and
+   * only for a channel the bot is in.
+   */
+  appMention(opts: { text: string; user?: string; channel?: string; threadTs?: string; eventId?: string }): { body: Obj; message: StoredMessage } {
+    if (!this.manifest.scopes.includes('app_mentions:read') || !this.manifest.botEvents.includes('app_mention')) {
+      throw new Error('manifest lacks the app_mentions:read scope or the app_mention event: Slack would not deliver mentions');
+    }
+    const user = opts.user ?? 'U0ALICE';
+    const channel = this.channels.get(opts.channel ?? 'C0OPS');
+    if (!channel) throw new Error(`no channel ${opts.channel}`);
+    if (!channel.member) throw new Error(`the bot is not in ${channel.id}: Slack offers to invite it instead of sending app_mention`);
+    this.actors.add(user);
+    const mention = `<@${this.botUserId}>`;
+    const text = opts.text.includes(mention) ? opts.text : `${mention} ${opts.text}`;
+    const message = this.store({ channel: channel.id, text, blocks: [], ephemeral: false, user, via: 'user', ...(opts.threadTs ? { threadTs: opts.threadTs } : {}) });
+    const eventTs = message.ts;
+    const body = {
+      token: 'legacy-verification-token',
+      team_id: STANDIN_TEAM,
+      api_app_id: 'A0WSDOCTOR',
+      event: {
+        type: 'app_mention',
+        user,
+        text,
+        ts: message.ts,
+        channel: channel.id,
+        event_ts: eventTs,
+        ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+      },
+      type: 'event_callback',
+      event_id: opts.eventId ?? `Ev${randomBytes(6).toString('hex').toUpperCase()}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ enterprise_id: null, team_id: STANDIN_TEAM, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+    };
+    return { body, message };
   }
 
   /** An HTTP-mode slash command's ack body (the 200 response) is the immediate answer: validate and show it. */

@@ -27,6 +27,7 @@ const L = {
   contextText: 3000,
   headerText: 150,
   buttonText: 75,
+  accessibilityLabel: 75,
   actionId: 255,
   buttonValue: 2000,
   buttonUrl: 3000,
@@ -93,6 +94,10 @@ function element(c: Collector, path: string, v: unknown, actionIds: Set<string>)
   if (v.url !== undefined && (typeof v.url !== 'string' || len(v.url) > L.buttonUrl)) c.err(`${path}/url`, `must be a string of at most ${L.buttonUrl} characters`);
   if (v.style !== undefined && v.style !== 'primary' && v.style !== 'danger') c.err(`${path}/style`, 'must be primary or danger');
   if (v.confirm !== undefined) confirmObject(c, `${path}/confirm`, v.confirm);
+  // Slack: a plain string (not a text object), 1–75 characters.
+  if (v.accessibility_label !== undefined && (typeof v.accessibility_label !== 'string' || len(v.accessibility_label) < 1 || len(v.accessibility_label) > L.accessibilityLabel)) {
+    c.err(`${path}/accessibility_label`, `must be a string of 1 to ${L.accessibilityLabel} characters`);
+  }
 }
 
 function block(c: Collector, path: string, b: unknown, blockIds: Set<string>, actionIds: Set<string>): void {

@@ -11,7 +11,7 @@ describe('manifests', () => {
   const socket = load('manifest.yml');
   const httpM = load('manifest.http.yml');
 
-  it('declare /ws with a usage hint, interactivity, the Home tab and app_home_opened', () => {
+  it('declare /ws with a usage hint, interactivity, the Home tab, app_home_opened and app_mention', () => {
     for (const m of [socket, httpM]) {
       const cmd = m.features.slash_commands[0];
       expect(cmd.command).toBe('/ws');
@@ -19,13 +19,14 @@ describe('manifests', () => {
       expect(cmd.description.length).toBeGreaterThan(0);
       expect(m.settings.interactivity.is_enabled).toBe(true);
       expect(m.features.app_home.home_tab_enabled).toBe(true);
-      expect(m.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+      expect(m.settings.event_subscriptions.bot_events).toEqual(['app_home_opened', 'app_mention']);
       expect(m.features.bot_user.display_name).toBe('ws-doctor');
     }
   });
 
   it('ask only for the scopes the bot uses', () => {
-    expect(socket.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
+    // app_mentions:read: `@ws-doctor status` (the app_mention event); nothing reads other messages.
+    expect(socket.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'app_mentions:read']);
     expect(httpM.oauth_config.scopes.bot).toEqual(socket.oauth_config.scopes.bot);
     // The code calls no method needing another scope (files.uploadV2 → files:write, users.info → users:read).
     const src = fs.readdirSync(path.join(REPO_ROOT, 'src/slack')).map((f) => fs.readFileSync(path.join(REPO_ROOT, 'src/slack', f), 'utf8')).join('\n');
@@ -52,7 +53,7 @@ describe('manifests', () => {
   });
 
   it('are what the stand-in reads', () => {
-    expect(readManifest()).toMatchObject({ scopes: ['commands', 'chat:write'], commands: ['/ws'], socketMode: true, homeTab: true });
+    expect(readManifest()).toMatchObject({ scopes: ['commands', 'chat:write', 'app_mentions:read'], commands: ['/ws'], socketMode: true, homeTab: true, botEvents: ['app_home_opened', 'app_mention'] });
     expect(readManifest(path.join(REPO_ROOT, 'manifest.http.yml')).socketMode).toBe(false);
   });
 });

@@ -62,6 +62,16 @@ describe('renderMessage', () => {
     expect(JSON.stringify(r.blocks)).toContain('explained by');
   });
 
+  it('gives every button an accessibility_label saying what it does (status message and App Home)', () => {
+    const buttons = (blocks: unknown[]) =>
+      (blocks as Array<{ type: string; elements?: Array<{ accessibility_label?: string; text: { text: string } }> }>).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+    const status = buttons(renderMessage(statusMessage(report(3))).blocks);
+    expect(status.map((b) => b.accessibility_label)).toEqual(['Run every check on local again', 'Show the evidence behind each check', 'Post this answer to the channel for everyone']);
+    // A model action without one still gets a label (its visible text), never an empty one.
+    const bare = buttons(renderMessage({ text: 't', blocks: [{ type: 'actions', actions: [{ kind: 'rerun', label: 'Go', value: 'v' }] }] }).blocks);
+    expect(bare[0]?.accessibility_label).toBe('Go');
+  });
+
   it('maps any MessageAction (future remediation kinds too) to a unique button, with confirm and style', () => {
     const actions: MessageAction[] = [
       { kind: 'remediate:restart-web', label: 'Restart web', value: 'local|restart-web', style: 'danger', confirm: { title: 'Restart web?', text: 'This restarts the web container.', confirm: 'Restart', deny: 'Cancel' } },

@@ -48,6 +48,10 @@ describe('Slack stand-in: Web API', () => {
     expect(await errorOf(c.chat.postMessage({ channel: 'C0OPS', text: 'hi', blocks: [{ type: 'actions', elements: [button('rerun')] }] }))).toBe('invalid_blocks');
     expect(await errorOf(c.chat.postMessage({ channel: 'C0OPS', text: 'hi', blocks: [{ type: 'actions', elements: [button('wsd:a:1'), button('wsd:a:1')] }] }))).toBe('invalid_blocks');
     expect(await errorOf(c.chat.postMessage({ channel: 'C0OPS', text: 'hi', blocks: [{ type: 'actions', elements: [button('wsd:a:1', 'ok', 'v'.repeat(2001))] }] }))).toBe('invalid_blocks');
+    const labelled = (accessibility_label: unknown) => ({ ...button('wsd:a:1'), accessibility_label });
+    expect(await errorOf(c.chat.postMessage({ channel: 'C0OPS', text: 'hi', blocks: [{ type: 'actions', elements: [labelled('l'.repeat(76))] }] } as never))).toBe('invalid_blocks');
+    expect(await errorOf(c.chat.postMessage({ channel: 'C0OPS', text: 'hi', blocks: [{ type: 'actions', elements: [labelled({ type: 'plain_text', text: 'x' })] }] } as never))).toBe('invalid_blocks');
+    await expect(c.chat.postMessage({ channel: 'C0OPS', text: 'hi', blocks: [{ type: 'actions', elements: [labelled('Run every check again')] }] } as never)).resolves.toMatchObject({ ok: true });
     expect(await errorOf(c.chat.postMessage({ channel: 'C0OPS', text: 'hi', blocks: [{ ...section('a'), block_id: 'b' }, { ...section('b'), block_id: 'b' }] }))).toBe('invalid_blocks');
     expect(await errorOf(c.chat.postMessage({ channel: 'C0OPS', text: 'hi', blocks: [{ type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'f' })) }] }))).toBe('invalid_blocks');
     expect(await errorOf(c.chat.postMessage({ channel: 'C0OPS', text: 'x'.repeat(40001) }))).toBe('msg_too_long');

@@ -1,10 +1,12 @@
 /**
  * Every `/ws` subcommand, in help order. Adding one = one file + one line here.
  */
+import { auditCommand } from './audit';
 import { checkCommand } from './check';
 import { makeHelpCommand } from './help';
 import { historyCommand } from './history';
 import { logsCommand } from './logs';
+import { remediateCommand } from './remediate';
 import { statusCommand } from './status';
 import type { CommandSpec } from './types';
 
@@ -13,6 +15,8 @@ export const commands: readonly CommandSpec[] = [
   checkCommand,
   logsCommand,
   historyCommand,
+  remediateCommand,
+  auditCommand,
   makeHelpCommand(() => commands),
 ];
 

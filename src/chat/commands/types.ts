@@ -13,6 +13,8 @@ export interface CommandContext {
   /** How commands are typed here (`/ws`, `ws-doctor`; empty in the console), for help and usage lines. */
   prefix: string;
   user?: { id: string; name?: string };
+  /** Slack channel the command was typed in (policy's channel allow-list); undefined in the console and CLI. */
+  channel?: string;
 }
 
 export interface CommandSpec {

@@ -133,6 +133,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({'event': 'error', 'error': error, 'timestamp': utc_timestamp()}))
 
 
+class ChatConsumerWithoutForwarding(ChatConsumer):
+    """A deployment whose consumer lost its `chat_message` handler (renamed in a refactor): Channels raises
+    "No handler for message type chat.message" when Celery's event arrives, and the socket dies."""
+
+    chat_message = None
+
+
 class HealthCheckConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         await self.accept()

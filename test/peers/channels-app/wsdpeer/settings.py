@@ -125,6 +125,8 @@ WSD_TOKEN_TTL = float(env('WSD_TOKEN_TTL', '60'))
 # `all` or `no-chat` (the chat route missing from the deployed routing).
 WSD_ROUTES = env('WSD_ROUTES', 'all')
 WSD_METRICS = env('WSD_METRICS', 'metricsmetrics')
+# `off`: the chat consumer has no chat_message handler (Celery's events kill the socket).
+WSD_CHAT_FORWARD = env('WSD_CHAT_FORWARD', 'on')
 LOGIN_RATE_PER_MINUTE = int(env('WSD_LOGIN_RATE', '10'))
 
 LOGGING = {

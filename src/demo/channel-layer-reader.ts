@@ -1,0 +1,82 @@
+/**
+ * The demo backend's channel-layer receive loop, so a message published in channels_redis' wire format — by a
+ * Celery worker, or by ws-doctor's channel-layer check — reaches the demo's sockets as it would reach
+ * Daphne's: BZPOPMIN on this process's inbox `asgispecific.<client_prefix>!` in the channel-layer DB, strip
+ * the 12-byte prefix, msgpack-decode, and hand `chat.message` events to the sessions named in
+ * `__asgi_channel__` (see targets/channel-layer.ts for the format).
+ *
+ * Uses its own Redis connection (a blocking pop would stall every other command on a shared one). While the
+ * `redis-down` or `channel-layer-down` fault is on, nothing is popped: the message stays queued, as on a
+ * server whose channel layer is broken.
+ */
+import Redis from 'ioredis';
+import { decodeChannelMessage } from '../targets/channel-layer';
+import type { FaultSwitches } from './faults';
+import { CHANNEL_LAYER_PREFIX } from './store';
+
+export interface ChannelLayerReaderOptions {
+  redisUrl: string;
+  db: number;
+  clientPrefix: string;
+  faults: FaultSwitches;
+  /** Deliver one event to the session owning `channel`; false when no such session is open. */
+  deliver(channel: string, event: Record<string, unknown>): boolean;
+}
+
+export class ChannelLayerReader {
+  private readonly redis: Redis;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  readonly inbox: string;
+
+  constructor(private readonly o: ChannelLayerReaderOptions) {
+    this.inbox = `${CHANNEL_LAYER_PREFIX}specific.${o.clientPrefix}!`;
+    this.redis = new Redis(o.redisUrl, { db: o.db, protocol: 2, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 100, 1000) });
+    this.redis.on('error', () => undefined);
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      if (this.o.faults.isOn('redis-down') || this.o.faults.isOn('channel-layer-down')) {
+        await sleep(100);
+        continue;
+      }
+      let popped: [string, Buffer, Buffer] | null = null;
+      try {
+        // Short blocking timeout so stop() and fault changes are seen quickly.
+        popped = (await this.redis.bzpopminBuffer(this.inbox, 0.5)) as [string, Buffer, Buffer] | null;
+      } catch {
+        if (!this.stopped) await sleep(200);
+        continue;
+      }
+      if (!popped) continue;
+      this.dispatch(popped[1]);
+    }
+  }
+
+  private dispatch(member: Buffer): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = decodeChannelMessage(member);
+    } catch {
+      return; // not a channels_redis message: channels_redis would raise in the loop; the demo drops it
+    }
+    const { __asgi_channel__: targets, ...event } = msg;
+    if (event.type !== 'chat.message') return;
+    for (const ch of Array.isArray(targets) ? targets : [targets]) if (typeof ch === 'string') this.o.deliver(ch, event);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.redis.disconnect(false);
+    await this.loop?.catch(() => undefined);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
