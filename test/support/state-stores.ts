@@ -1,4 +1,5 @@
 /** How tests (and the worker process) open a real store from a plain description. */
+import { RedisStore } from '../../src/state/redis-store';
 import { SqliteStore } from '../../src/state/sqlite-store';
 import type { StateStore } from '../../src/state/store';
 
@@ -6,5 +7,5 @@ export type StoreSpec = { kind: 'sqlite'; file: string } | { kind: 'redis'; url:
 
 export function openStore(spec: StoreSpec): StateStore {
   if (spec.kind === 'sqlite') return new SqliteStore({ file: spec.file });
-  throw new Error(`no ${spec.kind} store yet`);
+  return new RedisStore({ url: spec.url, ...(spec.keyPrefix ? { keyPrefix: spec.keyPrefix } : {}) });
 }
