@@ -27,7 +27,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   const mode = slackMode(config);
   let stopSlack: (() => Promise<void>) | undefined;
   if (mode !== 'off') {
-    const app = await startSlackApp({ config, doctor, logger });
+    const app = await startSlackApp({ config, doctor, logger, stateStore: doctor.state });
     stopSlack = () => app.stop();
     logger.info({ mode }, 'ws-doctor is listening to Slack');
   }

@@ -13,7 +13,8 @@ import type { DoctorApi } from '../core/api';
 import type { Config } from '../config/schema';
 import type { Logger } from '../telemetry/logger';
 import { ActionSeal } from '../chat/actions/seal';
-import { loadActionKey } from '../state/action-key';
+import { actionKeyFromStore, loadActionKey } from '../state/action-key';
+import type { StateStore } from '../state/store';
 import { SlackBot } from './bot';
 import { registerListeners } from './handlers';
 import { boltLogger, defaultLogger, scrub } from './logging';
@@ -37,6 +38,8 @@ export interface SlackAppOptions {
   onRefused?: (reason: string) => void;
   /** Where the button-sealing key is kept (state/action-key.ts); `null` = memory only. Default config.stateDir. */
   stateDir?: string | null;
+  /** With `state.store: redis`, the shared store the replicas take the button key from (one key for all). */
+  stateStore?: StateStore;
 }
 
 export interface SlackAppHandle {
@@ -79,7 +82,10 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       opts.queue?.onEvent?.(e);
     },
   });
-  const key = loadActionKey(opts.stateDir === undefined ? opts.config.stateDir : opts.stateDir);
+  const key =
+    opts.config.state.store === 'redis' && opts.stateStore
+      ? await actionKeyFromStore(opts.stateStore).catch((err: Error) => ({ ...loadActionKey(null), source: `memory (${err.message})` }))
+      : loadActionKey(opts.stateDir === undefined ? opts.config.stateDir : opts.stateDir);
   if (!key.persistent) log.warn(`button key kept in ${key.source}: buttons sent before a restart will be refused after it`);
   const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal: new ActionSeal(key.key) });
 
