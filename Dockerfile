@@ -1,25 +1,68 @@
-# ws-doctor: build the TypeScript once, ship only the compiled bot and its production dependencies.
-FROM node:20-bookworm-slim AS build
+# ws-doctor: build the TypeScript once, ship the compiled bot, its production dependencies and the Node binary
+# on a plain Debian slim base (no npm, no yarn, no compiler in the final image).
+#
+#   docker build -t ws-doctor .
+#   docker run --rm ws-doctor --help
+#
+# BASE is an official Node LTS image (it carries node, npm and the Node headers a native module builds against);
+# RUNTIME is the Debian release that image is made from. Both are arguments so the image also builds where no
+# registry can be pulled: scripts/image/bases.sh makes local equivalents (see the README, "Container image").
+ARG BASE=node:24-bookworm-slim
+ARG RUNTIME=debian:bookworm-slim
+
+FROM ${BASE} AS build
+# This network's TLS may be re-signed by a local CA: pass its bundle so npm trusts it (empty = Node's own store).
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Install scripts are not needed to compile TypeScript.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+FROM ${BASE} AS deps
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# No install scripts run (a dependency's script could do anything at build time). The one native module that
+# needs its binary, better-sqlite3 (the embedded state store), is compiled here from its bundled SQLite
+# source against this Node's own headers, so no prebuilt download is needed.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && if [ -d node_modules/better-sqlite3 ]; then \
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ >/dev/null \
+      && npm_config_nodedir=/usr/local npm rebuild better-sqlite3 --build-from-source \
+      && rm -rf node_modules/better-sqlite3/build/Release/obj* node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
+      && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"; \
+    fi \
+ && find node_modules \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete \
+ && rm -rf node_modules/@types \
+ && npm cache clean --force
+
+FROM ${RUNTIME}
+ARG VERSION=0.1.0
+# The Node binary only (no npm): the same one the build stages used, so native modules match its ABI.
+COPY --from=build /usr/local/bin/node /usr/local/bin/node
+RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /usr/sbin/nologin --create-home node \
+ && mkdir -p /app/.ws-doctor && chown node:node /app/.ws-doctor
+WORKDIR /app
+ENV NODE_ENV=production \
+    WS_DOCTOR_METRICS_PORT=9464
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY manifest.yml manifest.http.yml ./
+COPY package.json manifest.yml manifest.http.yml ./
 # History and other bot state live here (mount a volume to keep them across restarts).
-RUN mkdir -p /app/.ws-doctor && chown node:node /app/.ws-doctor
 VOLUME ["/app/.ws-doctor"]
-# Reading the Docker socket needs the socket's group: run with `--group-add $(stat -c %g /var/run/docker.sock)`.
+# Reading the Docker socket needs the socket's group: run with `--group-add $(stat -c %g /var/run/docker.sock)`,
+# or better, point docker.host at a socket proxy (README, "Compose").
 USER node
-# HTTP mode listens here (slack.port / PORT); Socket Mode needs no inbound port.
-EXPOSE 3000
+# 3000: Slack HTTP mode (slack.port / PORT); Socket Mode needs no inbound port. 9464: /metrics, /healthz, /readyz.
+EXPOSE 3000 9464
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["node", "dist/telemetry/healthcheck.js"]
+LABEL org.opencontainers.image.title="ws-doctor" \
+      org.opencontainers.image.description="Slack chat-ops bot that diagnoses and repairs the AllThrive AI WebSocket stack" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.base.name="debian:bookworm-slim"
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["start"]

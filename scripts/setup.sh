@@ -3,6 +3,7 @@
 #   bash scripts/setup.sh demo   what `npm run demo` needs (called by it)
 #   bash scripts/setup.sh test   what `npm test` needs: the demo's packages plus the test peers (called by it)
 #   bash scripts/setup.sh        everything (`npm run setup`)
+#   bash scripts/setup.sh screenshots  the demo's packages plus a browser and fonts (`npm run screenshots`)
 #   bash scripts/setup.sh modules  only the node modules (`npm start`)
 # When everything is present it prints nothing and costs a few milliseconds (bash builtins and one sha1sum),
 # so the npm scripts run it every time. System packages come from apt-get (Debian/Ubuntu; root or sudo).
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The system packages, one per line: <who needs it> <Debian package> <probe>.
-#   who: `demo` (npm run demo, and so npm test too) or `test` (npm test only).
+#   who: `demo` (npm run demo, and so npm test and screenshots too), `test` (npm test only) or `screenshots`.
 #   probe: a command looked up on PATH, or an absolute path the package installs (for programs in /usr/sbin,
 #   which a non-root PATH lacks, and for Python modules). Present probe = nothing to install.
 # To add a peer your tests need: one line here.
@@ -24,6 +25,7 @@ demo prometheus     prometheus
 test podman         podman
 test runc           /usr/sbin/runc
 test busybox-static /bin/busybox
+test debootstrap    /usr/sbin/debootstrap
 test python3-daphne                       /usr/lib/python3/dist-packages/daphne
 test python3-django-channels              /usr/lib/python3/dist-packages/channels
 test python3-channels-redis               /usr/lib/python3/dist-packages/channels_redis
@@ -32,13 +34,16 @@ test python3-djangorestframework          /usr/lib/python3/dist-packages/rest_fr
 test python3-redis                        /usr/lib/python3/dist-packages/redis
 test python3-djangorestframework-simplejwt /usr/lib/python3/dist-packages/rest_framework_simplejwt
 test python3-django-prometheus            /usr/lib/python3/dist-packages/django_prometheus
+screenshots chromium               chromium
+screenshots fonts-lato             /usr/share/fonts/truetype/lato/Lato-Regular.ttf
+screenshots fonts-noto-color-emoji /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 '
 
 want="${1:-all}"
 case "$want" in
-  demo | test | all | modules) ;;
+  demo | test | screenshots | all | modules) ;;
   *)
-    echo "setup: unknown target '$want' (expected demo, test, all or modules)" >&2
+    echo "setup: unknown target '$want' (expected demo, test, screenshots, all or modules)" >&2
     exit 2
     ;;
 esac
@@ -51,7 +56,7 @@ need=()
 if [ "$want" != modules ]; then
   while read -r who pkg probe; do
     [ -n "${who:-}" ] || continue
-    [ "$who" = demo ] || [ "$want" != demo ] || continue
+    [ "$who" = demo ] || [ "$who" = "$want" ] || [ "$want" = all ] || continue
     present "$probe" || need+=("$pkg")
   done <<<"$PACKAGES"
 fi

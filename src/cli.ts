@@ -4,7 +4,7 @@
  * 3 bad usage or configuration. With no subcommand it starts the bot (Slack when credentials are set, else
  * the interactive console).
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load';
 import { explainConfig } from './config/explain';
 import { configReference } from './config/reference';
@@ -38,6 +38,12 @@ async function closeQuickly(doctor: Doctor, ms = 500): Promise<void> {
 interface GlobalOpts {
   config?: string;
   env?: string;
+  metricsPort?: number;
+}
+
+function portArg(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('expected a port number 0–65535 (0 = any free port)');
+  return Number(value);
 }
 
 function load(opts: GlobalOpts): Config {
@@ -73,6 +79,7 @@ export function buildProgram(): Command {
     .description('Diagnoses and repairs the AllThrive WebSocket stack, from Slack or the terminal.')
     .option('-c, --config <file>', 'YAML config file (default: $WS_DOCTOR_CONFIG, else built-in local-compose defaults)')
     .option('-e, --env <name>', 'environment from the config (default: defaultEnv)')
+    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port (console: off unless set; Slack: default 9464)', portArg)
     .showHelpAfterError()
     .exitOverride();
 
@@ -220,7 +227,8 @@ export function buildProgram(): Command {
     .command('start', { isDefault: true })
     .description('start the bot: Slack when credentials are configured, else the interactive console')
     .action(async () => {
-      await startBot(load(program.opts()), { interactive: true });
+      const opts = program.opts<GlobalOpts>();
+      await startBot(load(opts), { interactive: true, ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) });
     });
 
   program
@@ -257,7 +265,9 @@ export async function main(argv: string[]): Promise<void> {
       const code = (err as { exitCode: number; code: string }).code;
       process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : EXIT.usage;
     } else {
-      process.stderr.write(`ws-doctor: ${(err as Error).stack ?? String(err)}\n`);
+      // A person reads this, not a debugger: the message, and the stack only on request.
+      const e = err as Error;
+      process.stderr.write(`ws-doctor: ${process.env.WS_DOCTOR_DEBUG ? (e.stack ?? String(err)) : (e.message ?? String(err))}\n`);
       process.exitCode = EXIT.usage;
     }
   }

@@ -157,7 +157,7 @@ export async function launchDemo(opts: LaunchOptions): Promise<number> {
     redis = new DemoRedis(await startRedisServer(), () => backend?.url);
     const redisPort = (redis.proc as RedisProcess).port;
     const redisUrl = (redis.proc as RedisProcess).url;
-    backend = await startDemoBackend({ redisUrl, port: backendPort, debug: true, slowHandshakeMs: 1500 });
+    backend = await startDemoBackend({ redisUrl, port: backendPort, debug: true, slowHandshakeMs: 1500, redisPid: () => redis?.proc?.pid });
     const set = faultSetter(backend, redis, redisPort);
     const known = backend.faults.list().map((f) => f.name as string);
     for (const f of opts.faults) {

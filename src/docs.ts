@@ -1,5 +1,5 @@
 /**
- * `npm run docs`: rewrites the generated blocks of README.md (configuration reference, checks and buttons tables).
+ * `npm run docs`: rewrites the generated blocks of README.md (configuration reference, checks, buttons and environment-variable tables).
  * test/unit/readme.test.ts fails when they are stale.
  */
 import fs from 'node:fs';
@@ -7,12 +7,14 @@ import path from 'node:path';
 import { actionsReference } from './chat/actions/reference';
 import { checksReference } from './checks/reference';
 import { configReference } from './config/reference';
+import { envVarsReference } from './config/env-vars';
 import { writeBlock } from './util/generated-blocks';
 
 export const GENERATED_BLOCKS: Record<string, () => string> = {
   'config-reference': configReference,
   'checks-table': checksReference,
   'actions-table': actionsReference,
+  'env-vars': envVarsReference,
 };
 
 if (require.main === module) {

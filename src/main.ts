@@ -1,11 +1,18 @@
 /**
  * Composition root: given a config, build the Doctor and pick the adapter — Slack (Socket Mode or HTTP) when
- * credentials are configured, the interactive console otherwise. Stops cleanly on SIGINT/SIGTERM.
+ * credentials are configured, the interactive console otherwise — plus the operations endpoints (`/metrics`,
+ * `/healthz`, `/readyz`) and the graceful stop on SIGINT/SIGTERM (lifecycle/shutdown.ts).
  */
 import type { Config } from './config/schema';
 import type { ConsoleExtra } from './console/console';
 import { Doctor } from './core/doctor';
-import { createLogger } from './telemetry/logger';
+import { Lifecycle, type StopReport } from './lifecycle/shutdown';
+import { createLogger, type Logger } from './telemetry/logger';
+import { recordReport } from './telemetry/metrics';
+import { stateStoreProbe } from './telemetry/readiness';
+import { DEFAULT_METRICS_PORT } from './telemetry/ports';
+import { OpsServer } from './telemetry/server';
+
 
 export interface StartOptions {
   /** Run the console when Slack is off (false: just start Slack or return). */
@@ -13,43 +20,106 @@ export interface StartOptions {
   /** Console-only extras (the demo's fault switches). */
   extras?: ConsoleExtra[];
   banner?: string;
+  /** `--metrics-port`: wins over `telemetry.port`; in the console it switches the endpoints on. */
+  metricsPort?: number;
+  logger?: Logger;
 }
 
 export interface RunningBot {
   doctor: Doctor;
-  stop(): Promise<void>;
+  lifecycle: Lifecycle;
+  /** The ops server's base URL when it runs. */
+  opsUrl?: string;
+  stop(reason?: string): Promise<StopReport>;
+}
+
+/** Where the ops endpoints listen, or undefined when they are off (console without a port). */
+export function opsPort(config: Config, slackOn: boolean, flag?: number): number | undefined {
+  return flag ?? config.telemetry.port ?? (slackOn ? DEFAULT_METRICS_PORT : undefined);
 }
 
 export async function startBot(config: Config, opts: StartOptions): Promise<RunningBot> {
-  const logger = createLogger();
+  const logger = opts.logger ?? createLogger();
+  const lifecycle = new Lifecycle({
+    timeoutMs: config.telemetry.shutdownTimeoutMs,
+    log: (level, msg) => logger[level](msg),
+  });
   const doctor = Doctor.create(config);
+  doctor.onReport((r) => recordReport(r, { full: r.findings.length >= doctor.checkNames(r.env).length }));
+  lifecycle.on('close', 'doctor', () => doctor.close());
+  // Expire unanswered approvals and tell the truth about executions a previous run of the bot left behind.
+  await doctor.remediations.start();
+
   const { slackMode, startSlackApp } = await import('./slack/app');
   const mode = slackMode(config);
-  let stopSlack: (() => Promise<void>) | undefined;
+  // Listening from the start: a SIGTERM during start-up (a replica scaled away at once) stops cleanly too.
+  const signalled =
+    mode === 'off'
+      ? undefined
+      : new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGINT', () => resolve('SIGINT'));
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+        });
+
+  const port = opsPort(config, mode !== 'off', opts.metricsPort);
+  let ops: OpsServer | undefined;
+  if (port !== undefined) {
+    ops = new OpsServer({ port, host: config.telemetry.host });
+    await ops.start();
+    ops.addReadiness('state', stateStoreProbe(doctor.state));
+    const server = ops;
+    lifecycle.on('intake', 'readyz', () => server.markStopping());
+    // Last: /healthz answers until everything else has stopped.
+    lifecycle.on('close', 'ops-server', () => server.stop());
+    logger.info(`metrics and health endpoints on ${ops.url} (/metrics, /healthz, /readyz)`);
+  }
+
   if (mode !== 'off') {
     const app = await startSlackApp({ config, doctor, logger, stateStore: doctor.state });
-    stopSlack = () => app.stop();
+    ops?.addReadiness('slack', () => {
+      if (!app.connected()) throw new Error(mode === 'socket' ? 'Socket Mode connection to Slack is not open' : 'HTTP receiver is not listening');
+      return mode === 'socket' ? 'socket mode connected' : `http receiver on port ${app.port}`;
+    });
+    lifecycle.on('intake', 'slack-receiver', () => app.stopIntake());
+    lifecycle.on('flush', 'slack-queue', async (deadline) => {
+      await app.flush(deadline);
+    });
     logger.info({ mode }, 'ws-doctor is listening to Slack');
   }
-  const stop = async (): Promise<void> => {
-    await stopSlack?.();
-    await doctor.close();
-  };
+
+  const stop = (reason = 'stop'): Promise<StopReport> => lifecycle.stop(reason);
+  const running: RunningBot = { doctor, lifecycle, ...(ops?.url ? { opsUrl: ops.url } : {}), stop };
+
   if (mode === 'off' && opts.interactive) {
     const { runConsole } = await import('./console/console');
+    const closeConsole = new AbortController();
+    const onTerm = (): void => closeConsole.abort();
+    process.once('SIGTERM', onTerm);
     await runConsole({
       doctor,
+      signal: closeConsole.signal,
       ...(opts.extras ? { extras: opts.extras } : {}),
       banner: opts.banner ?? 'ws-doctor console (no Slack credentials configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN or SLACK_SIGNING_SECRET for Slack).',
     });
-    await stop();
-  } else if (mode !== 'off') {
-    await new Promise<void>((resolve) => {
-      const onSignal = (): void => resolve();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    });
-    await stop();
+    process.off('SIGTERM', onTerm);
+    await stop(closeConsole.signal.aborted ? 'SIGTERM' : 'console closed');
+  } else if (signalled) {
+    const signal = await signalled;
+    // A second signal while stopping means "now".
+    const now = (): never => process.exit(130);
+    process.once('SIGINT', now);
+    process.once('SIGTERM', now);
+    const report = await stop(signal);
+    exitSoon(report);
   }
-  return { doctor, stop };
+  return running;
+}
+
+/**
+ * After a signal-driven stop the process should end even if some library left a handle open (a socket that
+ * never closed); the timer is unref'd, so a clean event loop exits earlier on its own.
+ */
+function exitSoon(report: StopReport): void {
+  if (!report.clean) process.exitCode = 1;
+  setTimeout(() => process.exit(), 1000).unref();
 }

@@ -81,11 +81,11 @@ export function requestMessage(r: RemediationRequest, prefix: string): MessageMo
       {
         kind: 'approve',
         label: 'Approve',
-        value: JSON.stringify(value),
+        value,
         style: 'primary',
         confirm: { title: `Run ${r.action}?`, text: `${r.preview.summary}. ${r.blastRadius}.`.slice(0, 300), confirm: 'Run it', deny: 'Cancel' },
       },
-      { kind: 'deny', label: 'Deny', value: JSON.stringify(value), style: 'danger' },
+      { kind: 'deny', label: 'Deny', value, style: 'danger' },
     );
     blocks.push({
       type: 'context',
@@ -95,7 +95,7 @@ export function requestMessage(r: RemediationRequest, prefix: string): MessageMo
     blocks.push({ type: 'context', text: `${r.id} · preview ${r.preview.id} · requested ${r.createdAt}${r.finishedAt ? ` · finished ${r.finishedAt}` : ''}` });
   }
   if (r.state === 'succeeded' && r.followUps?.length) {
-    for (const f of r.followUps) actions.push({ kind: 'remediate', label: `Request ${f}`, value: JSON.stringify({ env: r.env, action: f }) });
+    for (const f of r.followUps) actions.push({ kind: 'remediate', label: `Request ${f}`, value: { env: r.env, action: f } });
     blocks.push({ type: 'text', text: `*Next:* ${r.followUps.map((f) => inlineCode(`${prefix} remediate ${f}`)).join(', ')}` });
   }
   if (actions.length) blocks.push({ type: 'actions', actions });

@@ -7,7 +7,21 @@
  * exception before accept (e.g. `group_add` on a dead channel layer) an HTTP 500 (§12). The URL carries the
  * token: only its redacted form may appear anywhere.
  */
+import { jsonBody } from '../targets/http';
 import { openWebSocket, frameJson, type ProbeSocket, type WsOpenResult } from '../targets/websocket';
+import {
+  counterChanges,
+  evidenceOf,
+  explain403,
+  explain500,
+  handshakeStatus,
+  limitHit,
+  MAX_CONNECTIONS_PER_USER,
+  readProbeCounters,
+  recentWebLog,
+  type ProbeCounters,
+  type TriageInput,
+} from './handshake-triage';
 import { is3xx, redactUrl, redisCall } from './probe-helpers';
 import { tokenKey } from './token-storage';
 import type { Check, CheckContext, CheckOutcome, Evidence } from './types';
@@ -20,7 +34,7 @@ export const chatHandshake: Check = {
   after: ['token-issuance', 'token-storage'],
   async run(ctx): Promise<CheckOutcome> {
     const issued = await ctx.resultOf('token-issuance');
-    await ctx.resultOf('token-storage');
+    const storage = await ctx.resultOf('token-storage');
     const token = issued?.artifacts.token;
     if (typeof token !== 'string') {
       return { status: 'unknown', summary: `no connection token to test with (token-issuance: ${issued?.finding.status ?? 'not run'})` };
@@ -32,8 +46,22 @@ export const chatHandshake: Check = {
     const shown = redactUrl(url);
     const opts = { timeoutMs, signal: ctx.signal, ...(b.origin ? { origin: b.origin } : {}) };
 
+    const uid = typeof issued?.artifacts.probeUserId === 'number' ? issued.artifacts.probeUserId : undefined;
+    const before = await readProbeCounters(ctx, uid);
+    const handshakeAt = Date.now();
     const first = await openWebSocket(url, opts);
-    if (first.kind !== 'open') return await rejected(ctx, first, shown, token);
+    if (first.kind !== 'open') {
+      const seen = storage?.artifacts.stored === true ? true : storage?.finding.signals?.includes('token-not-stored') ? false : null;
+      const expiresAt = typeof storage?.artifacts.expiresAt === 'number' ? storage.artifacts.expiresAt : null;
+      const out = await rejected(ctx, first, shown, token, { uid, before, seen, expiresAt, handshakeAt, path });
+      // Say what the probe changed: a rejected handshake decrements the user's counter (§13).
+      const changed = counterChanges(uid, before, await readProbeCounters(ctx, uid));
+      if (changed.length) {
+        out.evidence = { ...out.evidence, probeChanged: changed.join('; ') };
+        out.summary += ` — the probe changed ${changed.join(', ')}`;
+      }
+      return out;
+    }
 
     const session = await converse(first.socket, timeoutMs, ctx.signal);
     const evidence: Evidence = { openMs: first.openMs, connectedMs: session.connectedMs, pongMs: session.pongMs, closeCode: session.closeCode };
@@ -108,8 +136,23 @@ async function converse(sock: ProbeSocket, timeoutMs: number, signal: AbortSigna
   return c;
 }
 
-/** The first handshake did not upgrade: say why, with whether the token was still in the cache. */
-async function rejected(ctx: CheckContext, r: Exclude<WsOpenResult, { kind: 'open' }>, shown: string, token: string): Promise<CheckOutcome> {
+interface RejectContext {
+  uid: number | undefined;
+  before: ProbeCounters;
+  seen: boolean | null;
+  expiresAt: number | null;
+  handshakeAt: number;
+  path: string;
+}
+
+/** The first handshake did not upgrade: say why, with the evidence of handshake-triage.ts. */
+async function rejected(
+  ctx: CheckContext,
+  r: Exclude<WsOpenResult, { kind: 'open' }>,
+  shown: string,
+  token: string,
+  rc: RejectContext,
+): Promise<CheckOutcome & { evidence: Evidence; summary: string }> {
   if (r.kind === 'timeout') {
     return { status: 'fail', summary: `${shown}: no handshake answer within ${r.openMs} ms`, evidence: { error: 'timeout', openMs: r.openMs }, signals: ['handshake-timeout'] };
   }
@@ -117,25 +160,48 @@ async function rejected(ctx: CheckContext, r: Exclude<WsOpenResult, { kind: 'ope
     return { status: 'fail', summary: `${shown}: cannot connect (${r.message})`, evidence: { error: r.error, openMs: r.openMs }, signals: ['backend-down'] };
   }
   const evidence: Evidence = { status: r.status, openMs: r.openMs };
+  const b = ctx.env.backend;
   if (r.status === 403) {
-    const stored = await keyExists(ctx, token);
-    evidence.tokenStillStored = stored;
-    // Consumed then refused → origin, limits or a user problem; still stored → the server never found it
-    // (its cache is another DB/Redis) or refused before auth.
-    const why =
-      stored === true
-        ? 'token still in the cache: the server looked elsewhere (cache DB/Redis mismatch) or refused before auth'
-        : stored === false
-          ? 'token consumed or expired: origin, connection limit (leaked counter) or expired/invalid token'
-          : 'token state unknown (bot cannot reach Redis)';
-    return { status: 'fail', summary: `${shown}: handshake refused with HTTP 403 — ${why}`, evidence, signals: ['handshake-403'] };
-  }
-  if (r.status === 500) {
+    const stillStored = await keyExists(ctx, token);
+    const after = await countersAfterRefusal(ctx, rc.uid, rc.before);
+    let withoutOrigin: TriageInput['withoutOrigin'];
+    // The retry costs a token and a handshake: only when no limit already explains the refusal.
+    if (b.origin && !limitHit({ before: rc.before, after, originSent: true })) {
+      // Differential probe: the same handshake without Origin (the consumer lets a missing Origin pass).
+      const fresh = await freshToken(ctx);
+      if (fresh) withoutOrigin = await handshakeStatus(ctx, `${ctx.targets.wsUrl}${rc.path}?connection_token=${encodeURIComponent(fresh)}`);
+    }
+    const logLines = await recentWebLog(ctx, rc.handshakeAt - 1000);
+    const t: TriageInput = {
+      uid: rc.uid,
+      before: rc.before,
+      originSent: b.origin !== undefined,
+      seenStored: rc.seen,
+      expiresAt: rc.expiresAt,
+      handshakeAt: rc.handshakeAt,
+      stillStored,
+      after,
+      logLines: logLines && logLines.filter((l) => !isOtherConversation(l, rc.path)),
+      ...(withoutOrigin !== undefined ? { withoutOrigin } : {}),
+    };
+    const why = explain403(t);
     return {
       status: 'fail',
-      summary: `${shown}: HTTP 500 at the handshake — an exception before accept, usually the channel layer (Redis) failing group_add`,
-      evidence,
-      signals: ['channel-layer-error'],
+      summary: `${shown}: handshake refused with HTTP 403 — ${why.why}`,
+      evidence: { ...evidence, ...evidenceOf(t, why) },
+      signals: ['handshake-403', `handshake-403-${why.kind}`],
+    };
+  }
+  if (r.status === 500) {
+    // Differential probe: the chat path without a token. 403 = the route exists (anonymous refused), 500 = no route.
+    const routeProbe = await handshakeStatus(ctx, `${ctx.targets.wsUrl}${rc.path}`);
+    const logLines = await recentWebLog(ctx, rc.handshakeAt - 1000);
+    const e = explain500(routeProbe, logLines);
+    return {
+      status: 'fail',
+      summary: `${shown}: HTTP 500 at the handshake (an exception before accept) — ${e.why}`,
+      evidence: { ...evidence, routeProbe: String(routeProbe), error: e.kind, logLinesRead: logLines === null ? null : logLines.length },
+      signals: ['handshake-500', `handshake-500-${e.kind}`],
     };
   }
   if (is3xx(r.status)) {
@@ -143,6 +209,42 @@ async function rejected(ctx: CheckContext, r: Exclude<WsOpenResult, { kind: 'ope
     return { status: 'fail', summary: `${shown}: upgrade redirected (${r.status}) by a proxy`, evidence, signals: ['ssl-redirect'] };
   }
   return { status: 'fail', summary: `${shown}: handshake answered HTTP ${r.status}`, evidence, signals: ['routing-error'] };
+}
+
+/**
+ * The counters once the server has run `disconnect` for the refused handshake (it runs just after the 403 is
+ * sent): when the concurrency counter was at the limit, wait up to ~400 ms for the decrement that proves it.
+ */
+async function countersAfterRefusal(ctx: CheckContext, uid: number | undefined, before: ProbeCounters): Promise<ProbeCounters> {
+  let after = await readProbeCounters(ctx, uid);
+  const atLimit = before.open !== null && before.open >= MAX_CONNECTIONS_PER_USER;
+  for (let i = 0; atLimit && after.open === before.open && i < 8 && !ctx.signal.aborted; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    after = await readProbeCounters(ctx, uid);
+  }
+  return after;
+}
+
+/** A log line about another chat conversation than the probe's (kept out of the triage). */
+function isOtherConversation(line: string, probePath: string): boolean {
+  const m = /\/ws\/chat\/([^/\s?]+)\/|for conversation (\S+)|conversation=([^,\s]+)/.exec(line);
+  if (!m) return false;
+  const conv = m[1] ?? m[2] ?? m[3];
+  return conv !== undefined && !probePath.includes(`/${conv}/`);
+}
+
+/** A second connection token for a differential probe (the cached login is reused). */
+async function freshToken(ctx: CheckContext): Promise<string | undefined> {
+  const login = await ctx.targets.session.accessToken(ctx.signal);
+  if (login.kind !== 'ok') return undefined;
+  const res = await ctx.targets.http.request(ctx.env.backend.paths.wsToken, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${login.jwt}` },
+    signal: ctx.signal,
+  });
+  if (res.kind !== 'response' || res.status !== 200) return undefined;
+  const t = (jsonBody(res.body) as { connection_token?: unknown } | undefined)?.connection_token;
+  return typeof t === 'string' ? t : undefined;
 }
 
 /** Whether the token key is in the cache DB; `null` when Redis cannot be asked. */

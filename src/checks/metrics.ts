@@ -50,7 +50,20 @@ export const metrics: Check = {
     evidence.responses5xx = fivexx;
 
     if (working.length === 0) {
-      return { status: 'fail', summary: `no django metrics on ${probe.join(' or ')}: exporter missing or not mounted`, evidence, signals: ['metrics-missing'] };
+      const answered = results.filter((r): r is Extract<typeof r, { kind: 'response' }> => r?.kind === 'response');
+      // Django refused every request before any view (Host or SSL redirect): that says nothing about the exporter.
+      if (answered.length > 0 && answered.every((r) => r.status === 400)) {
+        return { status: 'fail', summary: `every metrics path answers 400 (${evidence.statusByPath}): Django refuses the Host before any view`, evidence, signals: ['disallowed-host'] };
+      }
+      if (answered.length > 0 && answered.every((r) => r.status >= 300 && r.status < 400)) {
+        return { status: 'fail', summary: `every metrics path is redirected (${evidence.statusByPath}): the SSL redirect answers before the exporter`, evidence, signals: ['ssl-redirect'] };
+      }
+      return {
+        status: 'fail',
+        summary: `nothing serves django metrics (${evidence.statusByPath}): the django-prometheus exporter is not mounted`,
+        evidence,
+        signals: ['metrics-missing'],
+      };
     }
     if (!working.includes(scrapePath)) {
       return {

@@ -19,15 +19,28 @@ export function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
-/** A Redis failure as a finding: auth problems are named, everything else is `redis-down`. */
+/** Whether a Redis failure is "accepted but never answered" (a hung or paused server), not a refusal. */
+export function isRedisTimeout(text: string): boolean {
+  return /no Redis answer within|timed out|ETIMEDOUT/i.test(text);
+}
+
+/**
+ * A Redis failure as a finding: auth problems are named; a timeout is `redis-down` + `redis-timeout` (the server
+ * holds the connection but does not answer), so diagnosis attributes the stack's hanging requests to Redis.
+ */
 export function redisUnreachable(url: string, err: unknown, status: Status = 'fail'): CheckOutcome {
   const text = errText(redisFailureCause(url, err));
   const auth = /NOAUTH|WRONGPASS|invalid password|AUTH/i.test(text);
+  const hung = !auth && isRedisTimeout(text);
   return {
     status,
-    summary: auth ? `Redis at ${hostOf(url)} refused the bot's AUTH (${text})` : `bot cannot reach Redis at ${hostOf(url)} (${text})`,
-    evidence: { error: text.slice(0, 40) },
-    signals: [auth ? 'redis-auth' : 'redis-down'],
+    summary: auth
+      ? `Redis at ${hostOf(url)} refused the bot's AUTH (${text})`
+      : hung
+        ? `Redis at ${hostOf(url)} does not answer (${text}): the server holds connections without replying`
+        : `bot cannot reach Redis at ${hostOf(url)} (${text})`,
+    evidence: { error: text.slice(0, 40), timeout: hung },
+    signals: auth ? ['redis-auth'] : hung ? ['redis-down', 'redis-timeout'] : ['redis-down'],
   };
 }
 
@@ -41,14 +54,20 @@ export const redisServer: Check = {
     const call = <T>(p: Promise<T>) => redisCall(p, ctx.signal, commandTimeoutMs);
     const main = ctx.targets.redis(dbs.cache);
     let pingMs: number;
+    let firstAnswerMs: number;
     let info: Record<string, string>;
     const sizes: Evidence = {};
     try {
-      await call(main.ping()); // connects (lazy): the timed PING below measures the round trip only
+      // The first PING also connects (lazy client) and is what the user waited for: a Redis busy with a slow
+      // command answers it late, and the second, a plain round trip, fast. Both are timed; the slower one is
+      // the latency reported, so "PONG in 1 ms" is never said of a Redis that took 2 s to answer.
       const t0 = performance.now();
       await call(main.ping());
-      pingMs = elapsed(t0);
-      info = parseInfo(await call(main.info('memory')));
+      firstAnswerMs = elapsed(t0);
+      const t1 = performance.now();
+      await call(main.ping());
+      pingMs = Math.max(elapsed(t1), firstAnswerMs);
+      info = { ...parseInfo(await call(main.info('memory'))), ...parseInfo(await call(main.info('stats'))) };
       const named: Array<[string, number]> = [
         ['broker', dbs.broker],
         ['cache', dbs.cache],
@@ -63,14 +82,26 @@ export const redisServer: Check = {
     const used = Number(info.used_memory ?? NaN);
     const max = Number(info.maxmemory ?? 0);
     const memPct = max > 0 && Number.isFinite(used) ? Math.round((used / max) * 1000) / 10 : null;
-    const evidence: Evidence = { pingMs, usedMemoryMb: Number.isFinite(used) ? Math.round(used / 1048576) : null, memoryPercent: memPct, maxmemoryPolicy: info.maxmemory_policy ?? null, ...sizes };
+    const evidence: Evidence = { pingMs, firstAnswerMs, usedMemoryMb: Number.isFinite(used) ? Math.round(used / 1048576) : null, memoryPercent: memPct, maxmemoryPolicy: info.maxmemory_policy ?? null, ...sizes };
 
     const problems: string[] = [];
     const signals: string[] = [];
     let status: Status = 'ok';
-    if (memPct !== null && memPct >= t.redisMemoryFailPercent) {
+    const policy = info.maxmemory_policy ?? '';
+    const evicted = Number(info.evicted_keys ?? 0);
+    evidence.evictedKeys = Number.isFinite(evicted) ? evicted : null;
+    // With `noeviction` a full Redis evicts nothing: it refuses every write (tokens, throttles, group_add).
+    if (memPct !== null && policy === 'noeviction' && used >= max) {
       status = 'fail';
-      problems.push(`memory ${memPct}% of maxmemory (evictions of tokens and channel groups)`);
+      problems.push(`memory full (${memPct}% of maxmemory) with maxmemory-policy noeviction: writes are refused (OOM), nothing is evicted`);
+      signals.push('redis-oom');
+    } else if (memPct !== null && memPct >= t.redisMemoryFailPercent) {
+      status = 'fail';
+      problems.push(
+        policy === 'noeviction'
+          ? `memory ${memPct}% of maxmemory (noeviction: writes fail once full)`
+          : `memory ${memPct}% of maxmemory (${policy || 'eviction'}: ${evicted} keys evicted so far, tokens and channel groups among the candidates)`,
+      );
       signals.push('redis-memory-high');
     } else if (memPct !== null && memPct >= t.redisMemoryWarnPercent) {
       status = 'warn';

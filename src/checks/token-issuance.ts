@@ -8,6 +8,7 @@
  */
 import { isSelfHttpsRedirect, jsonBody } from '../targets/http';
 import type { LoginResult } from '../targets/session';
+import { disallowedHostOutcome, isDisallowedHost } from './django-answers';
 import { backendUnreachable, is3xx } from './probe-helpers';
 import type { Check, CheckOutcome, Evidence } from './types';
 
@@ -65,7 +66,8 @@ export const tokenIssuance: Check = {
         };
       }
       const ok: Evidence = { ...evidence, tokenLength: token.length, expiresIn: typeof body?.expires_in === 'number' ? body.expires_in : null };
-      const artifacts = { token, issuedAt: Date.now() };
+      const expiresIn = typeof body?.expires_in === 'number' ? body.expires_in : undefined;
+      const artifacts = { token, issuedAt: Date.now(), ...(expiresIn !== undefined ? { expiresIn } : {}), probeUserId: session.identity.userId };
       if (res.latencyMs > ctx.env.checks.thresholds.tokenLatencyWarnMs) {
         return { status: 'warn', summary: `token issued, but slowly: ${res.latencyMs} ms`, evidence: ok, signals: ['slow-token'], artifacts };
       }
@@ -81,13 +83,24 @@ export const tokenIssuance: Check = {
     }
     if (s === 429) return { status: 'warn', summary: `POST ${path} → 429: throttled (DRF user/anon rates)`, evidence, signals: ['throttled'] };
     if (s === 500) {
+      // The view's own 500 is JSON with a code; Django's HTML 500 page means something before the view raised
+      // (the DRF throttle reading the cache, §12).
+      if (body?.code === 'TOKEN_GENERATION_ERROR') {
+        return {
+          status: 'fail',
+          summary: `POST ${path} → 500 TOKEN_GENERATION_ERROR: the token service raised inside the view (cache and throttle worked)`,
+          evidence: { ...evidence, code: 'TOKEN_GENERATION_ERROR' },
+          signals: ['token-generation-error'],
+        };
+      }
       return {
         status: 'fail',
-        summary: `POST ${path} → 500: token generation or the cache failed (with Redis down the throttle raises first, §12)`,
+        summary: `POST ${path} → 500 before the view ran: the DRF throttle or auth raised (it reads the web process's cache first, §12)`,
         evidence,
         signals: ['token-endpoint-500'],
       };
     }
+    if (isDisallowedHost(res)) return disallowedHostOutcome(`POST ${path}`, res.url, evidence);
     if (s === 503) {
       const code = typeof body?.code === 'string' ? body.code.slice(0, 40) : null;
       return {
@@ -113,6 +126,9 @@ export const tokenIssuance: Check = {
 
 /** A login that did not yield a JWT, as a finding. */
 function loginFailed(login: Exclude<LoginResult, { kind: 'ok' }>, path: string, loginsLastMinute: number): CheckOutcome {
+  if (login.kind === 'http' && login.disallowedHost) {
+    return disallowedHostOutcome(`POST ${path}`, login.url, { loginStatus: login.status, loginsLastMinute });
+  }
   switch (login.kind) {
     case 'no-password':
       return { status: 'unknown', summary: 'no probe password', signals: ['no-probe-credentials'] };
@@ -146,7 +162,7 @@ function loginFailed(login: Exclude<LoginResult, { kind: 'ok' }>, path: string, 
       }
       return {
         status: 'fail',
-        summary: `POST ${path} → ${s}${s >= 500 ? ' (login uses the cache for its rate limit: see the redis check)' : ''}`,
+        summary: `POST ${path} → ${s}${s >= 500 ? ' (login reads the web process\'s cache first, for its rate limit)' : ''}`,
         evidence,
         signals: [s >= 500 ? 'login-error' : 'backend-error'],
       };

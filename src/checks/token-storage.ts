@@ -44,19 +44,33 @@ export const tokenStorage: Check = {
         artifacts,
       };
     }
-    const ageMs = Date.now() - issuedAt;
+    const lookedUpAt = Date.now();
+    const ageMs = lookedUpAt - issuedAt;
     const maxMs = ctx.env.checks.thresholds.tokenTtlMaxSeconds * 1000;
+    // The endpoint advertises `expires_in` (60): a key that lives far less than that fails slow clients (§13).
+    const advertisedMs = (typeof artifacts.expiresIn === 'number' ? artifacts.expiresIn : 60) * 1000;
     if (exists === 1) {
-      const evidence = { db: dbs.cache, pttlMs: pttl, ageMs };
-      if (pttl > 0 && pttl <= maxMs) {
-        return { status: 'ok', summary: `token stored in DB ${dbs.cache}, TTL ${Math.round(pttl / 1000)} s`, evidence, artifacts: { ...artifacts, stored: true } };
+      const lifetimeMs = ageMs + pttl;
+      const evidence = { db: dbs.cache, pttlMs: pttl, ageMs, advertisedTtlS: advertisedMs / 1000 };
+      const stored = { ...artifacts, stored: true, expiresAt: pttl > 0 ? lookedUpAt + pttl : null };
+      if (pttl > 0 && pttl <= maxMs && lifetimeMs >= advertisedMs / 2) {
+        return { status: 'ok', summary: `token stored in DB ${dbs.cache}, TTL ${Math.round(pttl / 1000)} s`, evidence, artifacts: stored };
+      }
+      if (pttl > 0 && lifetimeMs < advertisedMs / 2) {
+        return {
+          status: 'warn',
+          summary: `token stored in DB ${dbs.cache} with a TTL of about ${(lifetimeMs / 1000).toFixed(1)} s, while the endpoint advertises expires_in ${advertisedMs / 1000} s: clients slower than that get 403`,
+          evidence,
+          signals: ['token-ttl-short'],
+          artifacts: stored,
+        };
       }
       return {
         status: 'warn',
         summary: `token stored in DB ${dbs.cache} but TTL is ${pttl < 0 ? 'not set' : `${Math.round(pttl / 1000)} s`} (expected ≤ ${maxMs / 1000} s)`,
         evidence,
         signals: ['token-ttl-unexpected'],
-        artifacts: { ...artifacts, stored: true },
+        artifacts: stored,
       };
     }
     let inFallback = 0;
@@ -76,9 +90,11 @@ export const tokenStorage: Check = {
         artifacts,
       };
     }
+    // Not in either DB: expired already (TTL far below expires_in), or stored in a Redis the bot does not see.
+    // The handshake tells the two apart: the server finds its own token only in the second case.
     return {
       status: 'fail',
-      summary: `issued token not found in DB ${dbs.cache} nor DB ${dbs.cacheFallback} (${ageMs} ms after issuance)`,
+      summary: `issued token not found in DB ${dbs.cache} nor DB ${dbs.cacheFallback} (${ageMs} ms after issuance): expired already, or stored in a Redis the bot does not see`,
       evidence: { db: dbs.cache, fallbackDb: dbs.cacheFallback, ageMs },
       signals: ['token-not-stored'],
       artifacts,

@@ -20,6 +20,11 @@ export function explainConfig(config: Config, opts: { env?: string; source: stri
     };
   }
   const view = redactDeep({ ...config, environments: envs });
+  // `paths.wsToken` is the token endpoint's path, not a token: redactDeep masks it by its name, so put it back.
+  for (const [name, e] of Object.entries(envs)) {
+    const shown = view.environments[name];
+    if (e && shown) shown.backend.paths = e.backend.paths;
+  }
   const slackSecrets = {
     botToken: config.slack.botToken ? (penv.SLACK_BOT_TOKEN ? 'env SLACK_BOT_TOKEN' : 'config file') : 'not set',
     signingSecret: config.slack.signingSecret ? (penv.SLACK_SIGNING_SECRET ? 'env SLACK_SIGNING_SECRET' : 'config file') : 'not set',

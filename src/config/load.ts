@@ -19,6 +19,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** A ws-doctor config is a few KB; anything this large is a mistake (or an attack) and is refused unread. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML aliases are handy for shared blocks; a few hundred is plenty, thousands is an alias bomb. */
+export const MAX_YAML_ALIASES = 200;
+
 export interface LoadOptions {
   path?: string;
   env?: NodeJS.ProcessEnv;
@@ -31,19 +36,35 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   let source = 'built-in defaults';
   if (path) {
     source = path;
-    let text: string;
-    try {
-      text = fs.readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new ConfigError(path, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
-    }
-    const doc = YAML.parseDocument(text, { prettyErrors: true });
-    if (doc.errors.length) {
-      throw new ConfigError(path, doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`));
-    }
-    raw = doc.toJS() ?? {};
+    raw = parseYamlFile(path);
   }
   return parseConfig(applySlackEnv(raw, env), source);
+}
+
+/** Reads and parses the YAML file, bounded in size and aliases; every failure is a ConfigError naming the file. */
+function parseYamlFile(path: string): unknown {
+  let text: string;
+  try {
+    const size = fs.statSync(path).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(path, [`the file is ${(size / 1024 / 1024).toFixed(1)} MB; a ws-doctor config is at most ${MAX_CONFIG_BYTES / 1024 / 1024} MB`]);
+    }
+    text = fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(path, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  }
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) {
+    throw new ConfigError(path, doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`));
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
+  } catch (err) {
+    // The yaml library throws a ReferenceError for an alias bomb (and for an alias to nothing).
+    const msg = (err as Error).message.split('\n')[0] ?? '';
+    throw new ConfigError(path, [/alias count/i.test(msg) ? `YAML: too many aliases (more than ${MAX_YAML_ALIASES} expansions; an alias bomb?)` : `YAML: ${msg}`]);
+  }
 }
 
 export function parseConfig(raw: unknown, source = 'config'): Config {
@@ -80,8 +101,17 @@ function applySlackEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   for (const [k, v] of fromEnv) if (v) slack[k] = v;
   if (env.SLACK_API_URL) slack.apiUrl = env.SLACK_API_URL;
   if (env.PORT && /^\d+$/.test(env.PORT)) slack.port = Number(env.PORT);
-  if (slackRaw === undefined && Object.keys(slack).length === 0) return obj;
-  return { ...obj, slack };
+  const withSlack = slackRaw === undefined && Object.keys(slack).length === 0 ? obj : { ...obj, slack };
+  return applyTelemetryEnv(withSlack, env);
+}
+
+/** `WS_DOCTOR_METRICS_PORT` (a port number) wins over `telemetry.port` in the file. */
+function applyTelemetryEnv(obj: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const port = env.WS_DOCTOR_METRICS_PORT;
+  if (port === undefined || port === '') return obj;
+  const t = obj.telemetry && typeof obj.telemetry === 'object' && !Array.isArray(obj.telemetry) ? (obj.telemetry as object) : {};
+  // A non-number is passed through as text so the schema names the key and what it expected.
+  return { ...obj, telemetry: { ...t, port: /^\d+$/.test(port) ? Number(port) : port } };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {

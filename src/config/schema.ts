@@ -9,19 +9,20 @@ import { z } from 'zod';
 import { alertsSchema } from './alerts';
 import { policySchema } from './policy-schema';
 
+/** An http(s) URL: `z.url()` alone also takes `javascript:`, `file:` or `data:` URLs. */
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
 const ms = (def: number, what: string) => z.number().int().positive().default(def).describe(what);
 
 export const backendSchema = z
   .strictObject({
-    url: z
-      .url()
+    url: httpUrl()
       // fetch refuses URLs with credentials: say so at start instead of failing every HTTP check later.
       .refine((u) => !/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(u), 'must not contain user:password@ (not supported for the backend)')
       .default('http://localhost:8000')
       .describe('Base URL of the Django ASGI server (web service).'),
     wsUrl: z
-      .string()
-      .regex(/^wss?:\/\//, 'must start with ws:// or wss://')
+      .url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' })
       .optional()
       .describe('Base URL for WebSocket probes; derived from `url` (http→ws, https→wss) when unset.'),
     origin: z
@@ -75,8 +76,7 @@ export const backendSchema = z
 export const redisSchema = z
   .strictObject({
     url: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
       .default('redis://localhost:6379')
       .describe('Redis server, without a DB number (the DBs are below). Local compose publishes no port: map one or run the bot in the compose network.'),
     password: z.string().optional().describe('AUTH password. Prefer env `WS_DOCTOR_<ENV>_REDIS_PASSWORD`.'),
@@ -122,7 +122,7 @@ export const metricsSchema = z
 
 export const prometheusSchema = z
   .strictObject({
-    url: z.url().default('http://localhost:9090').describe('Prometheus server.'),
+    url: httpUrl().default('http://localhost:9090').describe('Prometheus server.'),
     job: z.string().default('django').describe('Scrape job of the web service.'),
     enabled: z.boolean().default(true).describe('Probe Prometheus target health.'),
     timeoutMs: ms(3000, 'Timeout of one Prometheus API request.'),
@@ -250,7 +250,7 @@ export const slackSchema = z
     appToken: z.string().optional().describe('Socket Mode app-level token `xapp-…`. Prefer env `SLACK_APP_TOKEN`.'),
     port: z.number().int().positive().default(3000).describe('HTTP mode listen port.'),
     host: z.string().default('0.0.0.0').describe('HTTP mode listen address (`127.0.0.1` behind a local TLS proxy).'),
-    apiUrl: z.string().optional().describe('Web API base URL override (tests point this at the local stand-in).'),
+    apiUrl: httpUrl().optional().describe('Web API base URL override (tests point this at the local stand-in).'),
     command: z.string().default('/ws').describe('Slash command name.'),
   })
   .prefault({});
@@ -279,6 +279,22 @@ export const stateSchema = z
   })
   .prefault({});
 
+export const telemetrySchema = z
+  .strictObject({
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .optional()
+      .describe(
+        'Port of `/metrics`, `/healthz` and `/readyz` (0 = any free port). Unset: 9464 in Slack modes, off in the console. Env `WS_DOCTOR_METRICS_PORT`, flag `--metrics-port`.',
+      ),
+    host: z.string().default('0.0.0.0').describe('Listen address of the metrics and health endpoints (`127.0.0.1` to keep them on the host).'),
+    shutdownTimeoutMs: ms(20000, 'Longest a SIGTERM stop may take (running work finishes or is recorded as interrupted) before the process exits anyway.'),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     defaultEnv: z.string().default('local').describe('Environment used when `--env` is not given.'),
@@ -289,6 +305,7 @@ export const configSchema = z
     slack: slackSchema,
     alerts: alertsSchema,
     policy: policySchema,
+    telemetry: telemetrySchema,
     stateDir: z
       .string()
       .default('.ws-doctor')
@@ -349,3 +366,4 @@ const firstFree = (used: number[]): number => [...Array(16).keys()].find((d) => 
 export type Config = z.output<typeof configSchema>;
 export type EnvConfig = z.output<typeof environmentSchema>;
 export type SlackConfig = z.output<typeof slackSchema>;
+export type TelemetryConfig = z.output<typeof telemetrySchema>;

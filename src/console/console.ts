@@ -36,6 +36,8 @@ export interface ConsoleOptions {
   /** Who types here (policy principal); default the login name, `local:<name>`. */
   user?: { id: string; name?: string };
   env?: NodeJS.ProcessEnv;
+  /** Closes the console as if `quit` was typed (SIGTERM in main.ts). */
+  signal?: AbortSignal;
 }
 
 /** The console's own commands, always there. */
@@ -59,6 +61,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     out.write(`${wrapText(text, width(), indent)}\n`);
   };
   const rl = readline.createInterface({ input, output: out, terminal: Boolean(out.isTTY), prompt: 'ws> ' });
+  opts.signal?.addEventListener('abort', () => rl.close(), { once: true });
   if (opts.banner) say(opts.banner, 0);
   const cmd = (s: string): string => (color ? `\x1b[36m${s}\x1b[0m` : s);
   say(`Type a command: ${cmd('status')}, ${cmd('check redis')}, ${cmd('help')} for all of them${extras.length ? ` and the demo's ${cmd('faults')}` : ''}, ${cmd('quit')} to leave.`, 0);

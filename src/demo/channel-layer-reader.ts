@@ -3,16 +3,24 @@
  * Celery worker, or by ws-doctor's channel-layer check — reaches the demo's sockets as it would reach
  * Daphne's: BZPOPMIN on this process's inbox `asgispecific.<client_prefix>!` in the channel-layer DB, strip
  * the 12-byte prefix, msgpack-decode, and hand `chat.message` events to the sessions named in
- * `__asgi_channel__` (see targets/channel-layer.ts for the format).
+ * `__asgi_channel__`. Decoded here on its own, not with the bot's codec (targets/channel-layer.ts): the demo stands
+ * in for Daphne, so a mistake in the bot's encoder must show as a failed round trip, not be mirrored.
  *
  * Uses its own Redis connection (a blocking pop would stall every other command on a shared one). While the
  * `redis-down` or `channel-layer-down` fault is on, nothing is popped: the message stays queued, as on a
  * server whose channel layer is broken.
  */
 import Redis from 'ioredis';
-import { decodeChannelMessage } from '../targets/channel-layer';
+import { decode } from '@msgpack/msgpack';
 import type { FaultSwitches } from './faults';
 import { CHANNEL_LAYER_PREFIX } from './store';
+
+/** channels_redis `deserialize`: a 12-byte random prefix, then the msgpack of the message dict. */
+function decodeChannelMessage(raw: Buffer): Record<string, unknown> {
+  const v = decode(raw.subarray(12));
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('channel-layer message is not a map');
+  return v as Record<string, unknown>;
+}
 
 export interface ChannelLayerReaderOptions {
   redisUrl: string;

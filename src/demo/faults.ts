@@ -19,7 +19,15 @@ export type FaultName =
   | 'db-down'
   | 'backend-hang'
   | 'channel-layer-down'
-  | 'leaked-counter';
+  | 'leaked-counter'
+  | 'redis-hang'
+  | 'token-ttl-short'
+  | 'rate-limited'
+  | 'chat-route-missing'
+  | 'redis-oom'
+  | 'ssl-header-ignored'
+  | 'disallowed-host'
+  | 'cache-unreachable';
 
 export const FAULT_DESCRIPTIONS: Readonly<Record<FaultName, string>> = {
   'redis-down':
@@ -34,7 +42,8 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<FaultName, string>> = {
     'SECURE_SSL_REDIRECT with a proxy header nobody sends: plain-HTTP requests get 301 to the same URL on https (unless X-Forwarded-Proto: https); ' +
     '/api/v1/health/ still 200; WebSocket upgrades are not redirected.',
   'origin-rejected':
-    'The chat consumer rejects every Origin (also a missing one) → 403 + "WebSocket rejected - unauthorized origin"; the token is consumed first.',
+    'CORS_ALLOWED_ORIGINS no longer holds the front end: a handshake that sends an Origin is refused with 403 + "WebSocket rejected - unauthorized origin" ' +
+    '(the token is consumed first); a handshake without Origin still passes, as in the real consumer.',
   'token-expired': 'Tokens are stored with a 1 ms TTL, so they are gone before use → handshake 403 + "[WS_TOKEN] Invalid or expired token".',
   'token-reuse-allowed': 'Single use is broken: validation does not delete the key, so a replayed token connects again.',
   'slow-handshake': 'The chat handshake is answered only after a delay (option slowHandshakeMs, default 3000 ms).',
@@ -49,6 +58,25 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<FaultName, string>> = {
   'leaked-counter':
     'Sets allthrive:1:ws_connections:user:<probe uid> to 5 in the cache DB (a counter leaked by dead sockets). With debug off the next chat handshake ' +
     'of that user is a 403 (limit 5) and the counter drops to 4; in debug (local compose) the limit is not enforced, so it is only visible evidence.',
+  'redis-hang':
+    'The real redis-server stops answering (`CLIENT PAUSE … ALL`): connections are accepted, commands never answered. Django requests that touch ' +
+    'the cache (login, db health, token, chat) hang until redis-py times out; /api/v1/health/ still answers.',
+  'token-ttl-short': 'Tokens are stored with a 1 s TTL while the endpoint still advertises expires_in: 60 (CONNECTION_TOKEN_TTL patched).',
+  'rate-limited':
+    'Sets allthrive:1:ws_rate:user:<probe uid> to 10 (the connection-rate window is full). With debug off the next chat handshake of that user ' +
+    'is a 403 + "WebSocket connection rate limit exceeded for user <id>"; debug skips the limit.',
+  'chat-route-missing': 'The chat route is gone from the URL router: `/ws/chat/<id>/` → "No route found for path" and HTTP 500 at the handshake, Redis healthy.',
+  'redis-oom':
+    'The real redis-server is full with `maxmemory-policy noeviction` (maxmemory set below used memory): every write fails with ' +
+    '"OOM command not allowed when used memory > \'maxmemory\'."; reads still work; nothing is evicted.',
+  'ssl-header-ignored':
+    'SECURE_SSL_REDIRECT with SECURE_PROXY_SSL_HEADER removed from the settings: plain-HTTP requests get 301 to themselves on https even with X-Forwarded-Proto: https.',
+  'disallowed-host':
+    'ALLOWED_HOSTS lacks the Host the client sends: every Django view answers 400 "Bad Request (400)" and logs "Invalid HTTP_HOST header"; ' +
+    '/api/v1/health/ (answered before) and WebSockets (Channels checks no host) still work.',
+  'cache-unreachable':
+    'CACHE_URL of the web process points at a Redis it cannot reach (redis-cache:6379) while the channel layer and the bot reach the real one: ' +
+    'login and db health → 500 (rate limit / throttle read the cache first), the token view is never reached.',
 };
 
 export const FAULT_NAMES: readonly FaultName[] = Object.keys(FAULT_DESCRIPTIONS) as FaultName[];

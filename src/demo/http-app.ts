@@ -129,6 +129,14 @@ export class DjangoHttpApp {
       return this.json(ctx, 200, { status: 'healthy' });
     }
 
+    // CommonMiddleware → request.get_host(): a Host outside ALLOWED_HOSTS is a 400 on every Django view.
+    if (this.deps.faults.isOn('disallowed-host')) {
+      const host = String(req.headers.host ?? '');
+      const bare = host.replace(/:\d+$/, '');
+      this.deps.log.error(`Invalid HTTP_HOST header: '${host}'. You may need to add '${bare}' to ALLOWED_HOSTS.`);
+      return this.send(ctx, 400, '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Bad Request (400)</title>\n</head>\n<body>\n  <h1>Bad Request (400)</h1><p></p>\n</body>\n</html>\n', 'text/html; charset=utf-8');
+    }
+
     this.applyCors(ctx);
     if (ctx.method === 'OPTIONS' && req.headers['access-control-request-method']) {
       ctx.extraHeaders['access-control-allow-headers'] = 'accept, authorization, content-type, user-agent, x-csrftoken, x-requested-with';
@@ -138,7 +146,9 @@ export class DjangoHttpApp {
     }
 
     // SecurityMiddleware: SECURE_SSL_REDIRECT with SECURE_PROXY_SSL_HEADER = X-Forwarded-Proto: https.
-    if (this.deps.faults.isOn('ssl-redirect') && String(req.headers['x-forwarded-proto'] ?? '').toLowerCase() !== 'https') {
+    // `ssl-header-ignored`: the setting was removed, so even a proxy's header does not count as https.
+    const viaHttps = !this.deps.faults.isOn('ssl-header-ignored') && String(req.headers['x-forwarded-proto'] ?? '').toLowerCase() === 'https';
+    if ((this.deps.faults.isOn('ssl-redirect') || this.deps.faults.isOn('ssl-header-ignored')) && !viaHttps) {
       ctx.extraHeaders.location = `https://${req.headers.host ?? 'localhost'}${rawUrl}`;
       return this.send(ctx, 301, '', 'text/html; charset=utf-8');
     }
@@ -243,7 +253,7 @@ export class DjangoHttpApp {
       return this.json(ctx, 503, { error: 'Cache service error', code: 'CACHE_ERROR', details });
     }
     if (readBack === null) {
-      log.error('[WS_TOKEN_API] Redis health check failed - cache returned None');
+      log.error('[WS_TOKEN_API] Redis health check failed - cache not responding');
       return this.json(ctx, 503, { error: 'Cache service unavailable', code: 'CACHE_UNAVAILABLE' });
     }
 
@@ -252,11 +262,10 @@ export class DjangoHttpApp {
       token = await tokens.generate({ userId: auth.id, username: auth.username, connectionId });
     } catch (err) {
       const details = errMessage(err);
-      log.error(`[WS_TOKEN_API] Token generation failed: ${details}`);
+      log.error(`[WS_TOKEN_API] Token generation failed for user=${auth.username} (id=${auth.id}): ${details}`);
       return this.json(ctx, 500, { error: 'Token generation failed', code: 'TOKEN_GENERATION_ERROR', details });
     }
-    log.info(`[WS_TOKEN_API] Generated connection token for user=${auth.username}`);
-    tokens.logGenerated(auth.username);
+    log.info(`[WS_TOKEN_API] Generated connection token for user=${auth.username} (id=${auth.id}), connection_id=${connectionId}`);
     return this.json(ctx, 200, { connection_token: token, expires_in: TOKEN_TTL_S, connection_id: connectionId });
   }
 

@@ -13,6 +13,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { AuthService } from './auth';
 import { ChannelLayerReader } from './channel-layer-reader';
+import { FaultEffects } from './fault-effects';
 import { createFaultSwitches, type FaultName, type FaultSwitches } from './faults';
 import { DjangoHttpApp } from './http-app';
 import { JwtSigner } from './jwt';
@@ -59,6 +60,8 @@ export interface DemoBackendOptions {
   lateErrorMs?: number;
   /** Redis DBs: cache 2, cacheFallback 4 (used under `wrong-cache-db`), channelLayer 3. */
   dbs?: Partial<DemoRedisDbs>;
+  /** Pid of the redis-server this program started, for the `redis-hang` fault (SIGSTOP/SIGCONT); read at each use. */
+  redisPid?: () => number | undefined;
   /** Ring buffer size in lines, default 5000. */
   logCapacity?: number;
   /** COOKIE_DOMAIN, default `localhost`. */
@@ -93,16 +96,8 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
   const corsAllowedOrigins = opts.corsAllowedOrigins ?? [...DEFAULT_CORS_ALLOWED_ORIGINS];
 
   let store: DemoStore;
-  const faults = createFaultSwitches(async (name: FaultName, on: boolean) => {
-    if (name !== 'leaked-counter') return;
-    const uid = users.probeUser().id;
-    const key = store.key(`ws_connections:user:${uid}`);
-    if (on) await store.raw(store.cacheDb()).set(key, '5', 'EX', 86400);
-    else {
-      await store.raw(dbs.cache).del(key);
-      await store.raw(dbs.cacheFallback).del(key);
-    }
-  });
+  const effects = new FaultEffects(opts.redisUrl, () => store, () => users.probeUser().id, opts.redisPid);
+  const faults = createFaultSwitches((name: FaultName, on: boolean) => effects.apply(name, on));
   store = new DemoStore(opts.redisUrl, faults, dbs);
 
   const jwt = new JwtSigner();
@@ -207,6 +202,10 @@ export async function startDemoBackend(opts: DemoBackendOptions): Promise<DemoBa
           log.uvicorn('INFO', 'Application shutdown complete.');
           log.uvicorn('INFO', `Finished server process [${process.pid}]`);
         } else log.info('Killed 0 pending application instances');
+        // Server-wide faults (a paused or full redis-server) must not outlive the backend that set them.
+        for (const f of ['redis-hang', 'redis-oom'] as const) faults.set(f, false);
+        await faults.settled();
+        await effects.close();
         timers.clearAll();
         wsServer.close();
         await layerReader.stop();

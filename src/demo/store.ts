@@ -69,6 +69,7 @@ export class DemoStore {
   /** Run a Django-cache operation; fails like redis-py when Redis is (or is simulated) unreachable. */
   async cache<T>(op: (r: Redis) => Promise<T>): Promise<T> {
     if (this.faults.isOn('redis-down')) throw simulatedOutage();
+    if (this.faults.isOn('cache-unreachable')) throw simulatedOutage(CACHE_ONLY);
     return await this.run(this.cacheDb(), op);
   }
 
@@ -146,8 +147,11 @@ export class DemoStore {
   }
 }
 
-function simulatedOutage(): RedisConnectionError {
-  return new RedisConnectionError(`Error 111 connecting to ${SIMULATED}. Connection refused.`);
+/** The host a mistyped CACHE_URL names (fault `cache-unreachable`). */
+const CACHE_ONLY = 'redis-cache:6379';
+
+function simulatedOutage(address = SIMULATED): RedisConnectionError {
+  return new RedisConnectionError(`Error 111 connecting to ${address}. Connection refused.`);
 }
 
 /** Frames of a plausible redis-py traceback, for the ERROR lines that carry one. */

@@ -51,13 +51,16 @@ export class ConnectionTokenService {
       // Gone before the client can use (or even look up) it: wait out the 1 ms TTL before answering.
       await this.store.cache((r) => r.set(key, value, 'PX', 1));
       await new Promise((r) => setTimeout(r, 3));
-    } else await this.store.cache((r) => r.set(key, value, 'EX', TOKEN_TTL_S));
+    } else await this.store.cache((r) => r.set(key, value, 'EX', this.ttlSeconds()));
+    this.log.info(
+      `[WS_TOKEN] Generated connection token: user=${owner.username} (id=${owner.userId}), connection_id=${owner.connectionId}, ttl=${this.ttlSeconds()}s`,
+    );
     return token;
   }
 
-  /** Log line of a stored token (written by the view after its own line, in the order of check 7). */
-  logGenerated(username: string): void {
-    this.log.info(`[WS_TOKEN] Generated connection token: user=${username} ttl=${TOKEN_TTL_S}s`);
+  /** CONNECTION_TOKEN_TTL: 60, or 1 under `token-ttl-short` (the endpoint keeps advertising 60). */
+  private ttlSeconds(): number {
+    return this.faults.isOn('token-ttl-short') ? 1 : TOKEN_TTL_S;
   }
 
   /**
@@ -94,13 +97,18 @@ export class ConnectionTokenService {
       return null;
     }
     if (data.used === true) {
-      this.log.warning(`[SECURITY] Attempted reuse of connection token: user=${String(data.username)}`);
+      this.log.error(
+        `[WS_TOKEN] Attempted reuse of connection token: user=${String(data.username)} (id=${String(data.user_id)}), token=${token.slice(0, 8)}... [SECURITY]`,
+      );
       return null;
     }
     if (!this.faults.isOn('token-reuse-allowed')) await this.store.cache((r) => r.del(key));
     const created = typeof data.created_at === 'number' ? data.created_at : Date.now() / 1000;
     const age = Math.max(0, Date.now() / 1000 - created);
-    this.log.info(`[WS_TOKEN] Successfully consumed connection token: user=${String(data.username)} age=${age.toFixed(1)}s`);
+    this.log.info(
+      `[WS_TOKEN] Successfully consumed connection token: user=${String(data.username)} (id=${String(data.user_id)}), ` +
+        `connection_id=${String(data.connection_id)}, age=${age.toFixed(2)}s`,
+    );
     return {
       userId: Number(data.user_id),
       username: String(data.username),

@@ -13,7 +13,7 @@ import type WebSocket from 'ws';
 import type { FaultSwitches } from './faults';
 import { pyIsoNow, type DemoLogger } from './logs';
 import type { DemoMetrics } from './metrics';
-import { isOriginAllowed } from './origin';
+import { allowedOriginHosts, isOriginAllowed } from './origin';
 import { CHANNEL_LAYER_PREFIX, type DemoStore } from './store';
 import type { Timers } from './timers';
 import type { DemoUser } from './users';
@@ -76,19 +76,25 @@ export class ChatSession {
     return this.deps.store.key(`ws_connections:user:${this.user?.id}`);
   }
 
-  /** Everything before `accept()`. Exceptions become `{kind:'error'}` (HTTP 500 at the handshake). */
+  /**
+   * Everything before `accept()`, in the real consumer's order and with its log texts (core/agents/consumers.py,
+   * core/agents/security.py). Exceptions become `{kind:'error'}` (HTTP 500 at the handshake).
+   */
   async connect(): Promise<ConnectOutcome> {
     const { log, faults, store, debug } = this.deps;
     const user = this.user;
     try {
-      // (1) origin
-      const origin = this.scope.origin;
-      const allowed = !faults.isOn('origin-rejected') && isOriginAllowed(origin, this.deps.allowedOrigins);
+      // (1) origin: a missing Origin passes; `origin-rejected` empties CORS_ALLOWED_ORIGINS (hard-coded domains stay).
+      const origin = this.scope.origin ?? '';
+      const allowedSet = faults.isOn('origin-rejected') ? allowedOriginHosts([]) : this.deps.allowedOrigins;
+      const allowed = origin !== '' && isOriginAllowed(origin, allowedSet);
       log.info(
-        `WebSocket connect attempt: origin=${origin ?? 'None'}, host=${this.scope.host}, origin_allowed=${allowed ? 'True' : 'False'}, user=${user?.id ?? 'None'}`,
+        `WebSocket connect attempt: origin=${pyRepr(origin)}, host=${pyRepr(this.scope.host)}, origin_allowed=${allowed ? 'True' : 'False'}, user=${user?.id ?? 'None'}`,
       );
-      if (!allowed) {
-        log.warning(`WebSocket rejected - unauthorized origin: ${origin ?? 'None'}`);
+      if (origin && !allowed) {
+        log.warning(
+          `WebSocket rejected - unauthorized origin: origin=${pyRepr(origin)}, allowed_domains={${[...allowedSet].map(pyRepr).join(', ')}}, host=${pyRepr(this.scope.host)}`,
+        );
         return { kind: 'reject' };
       }
       // (2) anonymous
@@ -96,26 +102,28 @@ export class ChatSession {
         log.warning(`Unauthenticated WebSocket connection attempt for conversation ${this.conversationId}`);
         return { kind: 'reject' };
       }
-      // (3) connection rate and concurrency (enforced only with DEBUG off; the counters are kept in both modes)
-      const rateKey = store.key(`ws_rate:user:${user.id}`);
-      const recent = Number((await store.cache((r) => r.get(rateKey))) ?? 0);
-      if (!debug && recent >= MAX_CONNECTIONS_PER_MINUTE) {
-        log.warning(`[SECURITY] User ${user.id} exceeded connection rate limit (${MAX_CONNECTIONS_PER_MINUTE}/min)`);
-        return { kind: 'reject' };
+      // (3) RateLimiter: connection rate, then concurrency; both skipped entirely with DEBUG on.
+      if (!debug) {
+        const rateKey = store.key(`ws_rate:user:${user.id}`);
+        const recent = Number((await store.cache((r) => r.get(rateKey))) ?? 0);
+        if (recent >= MAX_CONNECTIONS_PER_MINUTE) {
+          log.warning(`[SECURITY] User ${user.id} exceeded connection rate limit`);
+          log.warning(`WebSocket connection rate limit exceeded for user ${user.id}`);
+          return { kind: 'reject' };
+        }
+        if (recent === 0) await store.cache((r) => r.set(rateKey, '1', 'EX', CONNECTION_RATE_WINDOW_S));
+        else await store.cache((r) => r.incr(rateKey));
+        const open = Number((await store.cache((r) => r.get(this.counterKey))) ?? 0);
+        if (open >= MAX_CONCURRENT_CONNECTIONS) {
+          log.warning(`[SECURITY] User ${user.id} exceeded WebSocket connection limit: ${open}`);
+          log.warning(`WebSocket connection limit exceeded for user ${user.id}: Maximum ${MAX_CONCURRENT_CONNECTIONS} concurrent connections allowed`);
+          return { kind: 'reject' };
+        }
       }
-      const open = Number((await store.cache((r) => r.get(this.counterKey))) ?? 0);
-      if (!debug && open >= MAX_CONCURRENT_CONNECTIONS) {
-        log.warning(`[SECURITY] User ${user.id} exceeded max concurrent connections (${MAX_CONCURRENT_CONNECTIONS})`);
-        return { kind: 'reject' };
-      }
-      await store.cache(async (r) => {
-        await r.set(rateKey, '0', 'EX', CONNECTION_RATE_WINDOW_S, 'NX');
-        await r.incr(rateKey);
-      });
       // (4) project conversations need a numeric project id
       const m = /^project-(.*)$/.exec(this.conversationId);
-      if (m && !/^\d+$/.test(m[1] as string)) {
-        log.warning(`Invalid project ID in conversation: ${this.conversationId}`);
+      if (m && !/^\d+/.test(m[1] as string)) {
+        log.warning(`Invalid project conversation ID format: ${this.conversationId}`);
         return { kind: 'reject' };
       }
       // (5) group_add before accept
@@ -145,13 +153,16 @@ export class ChatSession {
     ws.on('error', () => undefined);
     this.enqueue(async () => {
       const user = this.user as Readonly<DemoUser>;
-      try {
-        await this.deps.store.cache(async (r) => {
-          const n = await r.incr(this.counterKey);
-          if (n === 1) await r.expire(this.counterKey, CONNECTION_COUNTER_TTL_S);
-        });
-      } catch (err) {
-        this.deps.log.error(`Failed to track connection for user=${user.id}: ${(err as Error).message}`);
+      // increment_websocket_connection: skipped with DEBUG on, like every RateLimiter method.
+      if (!this.deps.debug) {
+        try {
+          await this.deps.store.cache(async (r) => {
+            await r.incr(this.counterKey);
+            await r.expire(this.counterKey, CONNECTION_COUNTER_TTL_S);
+          });
+        } catch (err) {
+          this.deps.log.error(`Failed to track connection for user=${user.id}: ${(err as Error).message}`);
+        }
       }
       this.deps.log.info(`WebSocket connected: user=${user.id}, conversation=${this.conversationId}`);
       this.sendJson({ event: 'connected', conversation_id: this.conversationId, timestamp: pyIsoNow() });
@@ -175,10 +186,12 @@ export class ChatSession {
         /* channel layer gone: nothing to discard */
       }
     }
-    if (this.user) {
+    // decrement_websocket_connection (DEBUG off only): also for a handshake refused before accept (§13).
+    if (this.user && !this.deps.debug) {
       try {
         await store.cache(async (r) => {
-          if (await r.exists(this.counterKey)) await r.decr(this.counterKey);
+          if (!(await r.exists(this.counterKey))) return;
+          if ((await r.decr(this.counterKey)) <= 0) await r.del(this.counterKey);
         });
       } catch {
         /* cache gone */
@@ -267,4 +280,9 @@ export class ChatSession {
     const bytes = this.sendJson(payload);
     this.deps.log.info(`[WS_SENT] Successfully sent to client: event=${event}, bytes=${bytes}`);
   }
+}
+
+/** Python's repr() of a str, as an f-string `{x!r}` prints it. */
+export function pyRepr(s: string): string {
+  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -94,7 +94,8 @@ export class AsgiWebSocketServer {
       });
     }
 
-    const chat = CHAT_ROUTE.exec(scope.path);
+    // `chat-route-missing`: the chat pattern is gone from the URL router (a bad deploy), Redis untouched.
+    const chat = this.deps.faults.isOn('chat-route-missing') ? null : CHAT_ROUTE.exec(scope.path);
     if (!chat) {
       const routePath = scope.path.replace(/^\//, '');
       const err = Object.assign(new Error(`No route found for path '${routePath}'.`), { pyType: 'ValueError' });
@@ -156,7 +157,7 @@ export class AsgiWebSocketServer {
 
   /** Daphne: `Exception inside application: <msg>`; uvicorn: `Exception in ASGI application`; both + traceback. */
   private logException(err: Error): void {
-    const pyType = (err as { pyType?: string }).pyType ?? 'Exception';
+    const pyType = (err as { pyType?: string }).pyType ?? (/^OOM command not allowed/.test(err.message) ? 'redis.exceptions.OutOfMemoryError' : 'Exception');
     const frames =
       err instanceof RedisConnectionError
         ? ['  File "/usr/local/lib/python3.12/site-packages/channels_redis/core.py", line 522, in group_add', ...REDIS_TRACEBACK_FRAMES]

@@ -13,6 +13,7 @@ export function indexFindings(findings: readonly Finding[]): FindingIndex {
     hasSignal: (s) => findings.some((f) => f.signals?.includes(s)),
     withSignal: (s) => findings.filter((f) => f.signals?.includes(s)),
     failing: () => findings.filter((f) => f.status === 'fail' || f.status === 'warn'),
+    ok: (c) => byName.get(c)?.status === 'ok',
   };
 }
 
@@ -20,8 +21,16 @@ function match(rule: CauseRule, idx: FindingIndex): Cause | undefined {
   const matched = [...new Set(rule.signals.flatMap((s) => idx.withSignal(s)))];
   if (!matched.length) return undefined;
   if (rule.when && !rule.when(idx)) return undefined;
-  const { signals: _s, when: _w, why, explains, ...rest } = rule;
-  return { ...rest, why: why(matched, idx), explains: [...explains] };
+  // A verdict never contradicts the checks that passed: a cause refuted by every one of them is not named.
+  if (rule.refutedBy?.length && rule.refutedBy.every((c) => idx.ok(c))) return undefined;
+  const { signals: _s, when: _w, why, explains, refutedBy: _r, remediationsFor, nextStepFor, ...rest } = rule;
+  return {
+    ...rest,
+    why: why(matched, idx),
+    explains: [...explains],
+    ...(remediationsFor ? { remediations: remediationsFor(matched, idx) } : {}),
+    ...(nextStepFor ? { nextStep: nextStepFor(matched, idx) } : {}),
+  };
 }
 
 export function diagnose(findings: readonly Finding[], rules: readonly CauseRule[] = CAUSES): Verdict {
@@ -62,12 +71,14 @@ export function diagnose(findings: readonly Finding[], rules: readonly CauseRule
   const ordered = [...independent].sort((a, b) => rank(a) - rank(b));
   const overall = overallOf(findings, ordered);
   const [root, ...others] = ordered;
+  const probeChanges = findings.flatMap((f) => (typeof f.evidence.probeChanged === 'string' ? [`${f.check}: ${f.evidence.probeChanged}`] : []));
   return {
     overall,
     headline: headline(overall, root, findings, explainedBy),
     ...(root ? { rootCause: root } : {}),
     otherCauses: others,
     explainedBy,
+    ...(probeChanges.length ? { probeChanges } : {}),
   };
 }
 
@@ -75,10 +86,18 @@ function rulesSignals(rules: readonly CauseRule[], id: string): readonly string[
   return rules.find((r) => r.id === id)?.signals ?? [];
 }
 
+/**
+ * Checks that must have run for "Healthy" to mean the chat path works: when one of them could not run and no
+ * cause was found, the verdict is Unknown (exit 1), not Healthy. Other checks that could not run (no Docker
+ * engine, Prometheus off) are listed but do not change the verdict (README, "status" exit codes).
+ */
+export const ESSENTIAL_CHECKS: readonly string[] = ['http-liveness', 'token-issuance', 'chat-handshake'];
+
 function overallOf(findings: readonly Finding[], causes: readonly Cause[]): Overall {
   if (causes.some((c) => c.severity === 'down')) return 'down';
   if (causes.length || findings.some((f) => f.status === 'warn' || f.status === 'fail')) return 'degraded';
   if (findings.length && findings.every((f) => f.status === 'unknown')) return 'unknown';
+  if (findings.some((f) => f.status === 'unknown' && ESSENTIAL_CHECKS.includes(f.check))) return 'unknown';
   return 'ok';
 }
 
@@ -87,9 +106,9 @@ const OVERALL_WORD: Record<Overall, string> = { ok: 'Healthy', degraded: 'Degrad
 function headline(overall: Overall, root: Cause | undefined, findings: readonly Finding[], explainedBy: Record<string, string>): string {
   if (!root) {
     const unknown = findings.filter((f) => f.status === 'unknown').map((f) => f.check);
-    return `${OVERALL_WORD[overall]}: all ${findings.length - unknown.length} checks pass${
-      unknown.length ? ` (could not run: ${unknown.join(', ')})` : ''
-    }`;
+    const passed = findings.length - unknown.length;
+    if (overall === 'unknown') return `Unknown: ${passed} checks pass, but these could not run: ${unknown.join(', ')}`;
+    return `${OVERALL_WORD[overall]}: all ${passed} checks pass${unknown.length ? ` (could not run: ${unknown.join(', ')})` : ''}`;
   }
   const effects = Object.entries(explainedBy)
     .filter(([check, id]) => id === root.id && !root.id.endsWith(check))

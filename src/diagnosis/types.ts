@@ -30,6 +30,8 @@ export interface Verdict {
   otherCauses: Cause[];
   /** check name → id of the cause that explains its failure. */
   explainedBy: Record<string, string>;
+  /** What the probe itself changed in the stack's state (a counter a rejected handshake decremented). */
+  probeChanges?: string[];
 }
 
 export interface StatusReport {

@@ -6,6 +6,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { redact } from '../telemetry/redact';
+import { compileUserPattern, type LineTest } from '../util/user-regex';
 import { DockerUnavailableError, type DockerTarget } from '../targets/docker';
 
 export interface FetchLogsOptions {
@@ -13,7 +14,7 @@ export interface FetchLogsOptions {
   service?: string;
   /** Window: lines of the last N seconds (default: the whole log, bounded by `maxScanLines`). */
   sinceSeconds?: number;
-  /** Regular expression (falls back to a plain substring when it does not compile). */
+  /** Regular expression, RE2 syntax (falls back to a plain substring when it does not compile). */
   grep?: string;
   /** Lines returned, the most recent ones (default 50). */
   tail?: number;
@@ -42,14 +43,11 @@ export interface FetchLogsResult {
 export const DEFAULT_TAIL = 50;
 const MAX_LINE_CHARS = 2000;
 
-function matcher(grep: string | undefined): ((line: string) => boolean) | undefined {
+/** The --grep filter: RE2 (linear time, see util/user-regex.ts), or a plain substring when it does not compile. */
+export function matcher(grep: string | undefined): LineTest | undefined {
   if (grep === undefined || grep === '') return undefined;
-  try {
-    const re = new RegExp(grep);
-    return (l) => re.test(l);
-  } catch {
-    return (l) => l.includes(grep);
-  }
+  const re = compileUserPattern(grep);
+  return re.ok ? re.test : (l) => l.includes(grep);
 }
 
 export async function fetchLogs(target: DockerTarget, opts: FetchLogsOptions = {}): Promise<FetchLogsResult> {

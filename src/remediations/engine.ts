@@ -157,7 +157,8 @@ export class RemediationEngine {
 
   /** Remember where the request's card lives (the adapter calls this after posting or re-posting it). */
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
-    await this.mutate(id, undefined, (r) => ({ ...r, message }));
+    // Not an event: the card itself just moved; re-rendering it would only repeat what it shows.
+    await this.mutate(id, undefined, (r) => ({ ...r, message }), false);
   }
 
   private ctxFor(env: string, signal: AbortSignal): ActionContext | undefined {
@@ -284,6 +285,7 @@ export class RemediationEngine {
     id: string,
     expectedVersion: number | undefined,
     change: (r: RemediationRequest) => RemediationRequest | undefined,
+    notify = true,
   ): Promise<{ request: RemediationRequest; version: number } | undefined> {
     for (let i = 0; i < 10; i++) {
       const cur = await this.opts.store.get<RemediationRequest>(key(id));
@@ -293,7 +295,7 @@ export class RemediationEngine {
       if (!next) return undefined;
       const v = await this.opts.store.cas(key(id), cur.version, next, { ttlMs: KEEP_MS });
       if (v !== undefined) {
-        this.emit(next);
+        if (notify) this.emit(next);
         return { request: next, version: v };
       }
       if (expectedVersion !== undefined) return undefined;

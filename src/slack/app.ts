@@ -7,11 +7,12 @@
  * One set of listeners (handlers.ts → bot.ts) behind either Bolt receiver; every outbound call through one
  * OutboundQueue over a WebClient whose own retries are off.
  */
-import { App, webApi } from '@slack/bolt';
+import { App, webApi, type SocketModeReceiver } from '@slack/bolt';
 import type { StatusReport } from '../diagnosis/types';
 import type { DoctorApi } from '../core/api';
 import type { Config } from '../config/schema';
 import type { Logger } from '../telemetry/logger';
+import { label, metrics } from '../telemetry/metrics';
 import { ActionSeal } from '../chat/actions/seal';
 import { actionKeyFromStore, loadActionKey } from '../state/action-key';
 import type { StateStore } from '../state/store';
@@ -54,6 +55,13 @@ export interface SlackAppHandle {
   /** Wait until handler work and the outbound queue are idle (tests, graceful stops). */
   idle(timeoutMs?: number): Promise<boolean>;
   stats(): QueueStats;
+  /** Socket Mode: the WebSocket to Slack is open. HTTP mode: the receiver listens (Slack calls us). */
+  connected(): boolean;
+  /** Shutdown, step 1: stop taking deliveries (receiver closed), work already taken goes on. */
+  stopIntake(): Promise<void>;
+  /** Shutdown, step 2: wait for handler work and send what is queued, until `deadline` (epoch ms). */
+  flush(deadline: number): Promise<number>;
+  /** All of it: stopIntake, then flush within 10 s. */
   stop(): Promise<void>;
 }
 
@@ -76,6 +84,9 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
   const queue = new OutboundQueue(createTransport(client), {
     ...opts.queue,
     onEvent: (e) => {
+      if (e.type === 'sent') metrics.slackCallsSent.inc({ method: label(e.call) });
+      else if (e.type === 'failed') metrics.slackApiErrors.inc({ method: label(e.call), error: label(e.error.split(/[\s:]/)[0]) });
+      else if (e.type === 'rate_limited') metrics.slackRateLimited.inc({ method: label(e.call) });
       if (e.type === 'failed') log.warn(`Slack ${e.call} failed after ${e.attempts} attempt(s): ${e.error}`);
       else if (e.type === 'rate_limited') log.info(`Slack rate-limited ${e.call}; waiting ${e.retryAfterMs} ms`);
       else if (e.type === 'retry') log.info(`Slack ${e.call} failed (${e.error}); retry ${e.attempt} in ${e.delayMs} ms`);
@@ -97,7 +108,10 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
           port: opts.listen?.port ?? resolved.port,
           host: opts.listen?.host ?? opts.config.slack.host,
           logger: slackLog,
-          ...(opts.onRefused ? { onRefused: opts.onRefused } : {}),
+          onRefused: (reason) => {
+            metrics.slackRefused.inc({ reason: label(reason.replace(/[^a-z]+/gi, '_').slice(0, 40)) });
+            opts.onRefused?.(reason);
+          },
         }))
       : socketModeReceiver({ appToken: resolved.appToken ?? '', ...(resolved.apiUrl ? { apiUrl: clientOptions.slackApiUrl } : {}), logger: slackLog });
 
@@ -112,16 +126,25 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
     clientOptions: { ...clientOptions },
   });
   registerListeners(app, bot, resolved.command);
+  // Socket Mode readiness follows the client's own state events (it reconnects by itself after a drop).
+  let socketOpen = false;
+  if (mode === 'socket') {
+    const client = (receiver as SocketModeReceiver).client;
+    client.on('connected', () => (socketOpen = true));
+    for (const state of ['disconnected', 'reconnecting', 'disconnecting']) client.on(state, () => (socketOpen = false));
+  }
   app.error(async (err) => {
     log.error(`Slack listener error: ${scrub(err.message)}`);
   });
 
   await app.start();
+  if (mode === 'socket') socketOpen = true;
   const unsubscribe = opts.doctor.onReport?.(() => bot.home.refreshSoon());
   log.info(`Slack ${mode === 'http' ? `HTTP receiver on port ${httpReceiver?.port}` : 'Socket Mode connected'} as ${auth.userId}`);
 
-  let stopped = false;
-  return {
+  let intakeStopped = false;
+  let flushed = false;
+  const handle: SlackAppHandle = {
     mode,
     ...(httpReceiver?.port !== undefined ? { port: httpReceiver.port } : {}),
     botUserId: auth.userId,
@@ -134,17 +157,28 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       return worked && drained;
     },
     stats: () => queue.stats(),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
+    connected: () => !intakeStopped && (mode === 'http' ? httpReceiver?.port !== undefined : socketOpen),
+    async stopIntake() {
+      if (intakeStopped) return;
+      intakeStopped = true;
       unsubscribe?.();
       await app.stop().catch((err: Error) => log.warn(`stopping the Slack receiver: ${scrub(err.message)}`));
-      await bot.idle(5000);
+    },
+    async flush(deadline: number) {
+      if (flushed) return 0;
+      flushed = true;
+      await bot.idle(Math.max(0, deadline - Date.now() - 1000));
       bot.close();
-      const left = await queue.close(5000);
+      const left = await queue.close(Math.max(0, deadline - Date.now()));
       if (left) log.warn(`${left} Slack message(s) not sent at shutdown`);
+      return left;
+    },
+    async stop() {
+      await handle.stopIntake();
+      await handle.flush(Date.now() + 10000);
     },
   };
+  return handle;
 }
 
 async function authTest(client: InstanceType<typeof webApi.WebClient>): Promise<{ userId: string; botId: string }> {

@@ -17,6 +17,7 @@ import type { Logger } from '../telemetry/logger';
 import { Deduper } from './dedupe';
 import { HomeBoard } from './home';
 import { ActionEffects } from './action-effects';
+import { RemediationCards } from './remediation-cards';
 import { ChannelMessage, ResponseUrlMessage, type LiveMessage } from './live-message';
 import { scrub } from './logging';
 import type { OutboundQueue } from './outbound-queue';
@@ -119,6 +120,8 @@ export class SlackBot {
   private readonly queue: OutboundQueue;
   private readonly log: Logger;
   private readonly prefix: string;
+  /** Remediation cards kept up to date in their channel (when the Doctor has remediations). */
+  readonly cards: RemediationCards | undefined;
 
   constructor(opts: SlackBotOptions) {
     this.doctor = opts.doctor;
@@ -128,6 +131,8 @@ export class SlackBot {
     this.clickWindowMs = opts.clickWindowMs ?? 3000;
     this.seal = opts.seal;
     this.dedupe = new Deduper(opts.redeliveryWindowMs ?? 10 * 60 * 1000);
+    const engine = this.doctor.remediations;
+    this.cards = engine ? new RemediationCards(engine, this.queue, (m) => this.sealed(m), this.prefix, this.log) : undefined;
     this.home = new HomeBoard(this.doctor, this.queue, this.prefix, {
       seal: (m) => this.sealed(m),
       onError: (err) => this.log.warn(`App Home publish failed: ${errText(err)}`),
@@ -137,6 +142,7 @@ export class SlackBot {
   /** Resolves when every started piece of work has finished (or after `timeoutMs`; returns whether it did). */
   async idle(timeoutMs = 30000): Promise<boolean> {
     const until = Date.now() + timeoutMs;
+    await this.cards?.idle();
     while (this.work.size) {
       const left = until - Date.now();
       if (left <= 0) return false;
@@ -148,6 +154,7 @@ export class SlackBot {
   }
 
   close(): void {
+    this.cards?.close();
     this.home.close();
   }
 
@@ -244,7 +251,9 @@ export class SlackBot {
       return;
     }
     const where = a.container.type === 'view' ? `view:${a.container.viewId}` : `msg:${a.container.channelId}:${a.container.messageTs}`;
-    const clickKey = `act:${where}:${parsed.kind}:${(a.value ?? '').slice(0, MAX_VALUE_CHARS)}`;
+    // Per person: one person's double click is dropped, but a refused press (someone approving their own
+    // request) must not hold back the next person's.
+    const clickKey = `act:${where}:${a.userId}:${parsed.kind}:${(a.value ?? '').slice(0, MAX_VALUE_CHARS)}`;
     const repeat = findAction(parsed.kind)?.repeat;
     if (!this.dedupe.first(clickKey, repeat?.whileRunning ? 60 * 60 * 1000 : (repeat?.windowMs ?? this.clickWindowMs))) {
       this.log.info(`ignored a repeated ${parsed.kind} click`);
@@ -271,6 +280,7 @@ export class SlackBot {
           prefix: this.prefix,
           user: { id: a.userId, ...(a.userName ? { name: a.userName } : {}) },
           place,
+          ...(a.container.type === 'message' ? { channel: a.container.channelId } : {}),
           ...(shown ? { shown } : {}),
           runCommand: (text) => this.runForAction(text, a.userId),
           progress: (m) => effects.progress(spec.effect, m),

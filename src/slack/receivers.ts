@@ -14,13 +14,15 @@ import querystring from 'node:querystring';
 import type { AddressInfo } from 'node:net';
 import { HTTPReceiver, SocketModeReceiver, type App, type Receiver } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/bolt';
+import { ConfigError } from '../config/load';
 import type { Config } from '../config/schema';
 
 export type SlackMode = 'socket' | 'http' | 'off';
 
-export class SlackConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+/** A Slack setting that cannot work; a ConfigError, so the CLI prints it like any config problem (no stack). */
+export class SlackConfigError extends ConfigError {
+  constructor(problem: string) {
+    super('the Slack settings (slack.* / SLACK_* variables)', [problem]);
     this.name = 'SlackConfigError';
   }
 }

@@ -50,6 +50,8 @@ export class SqliteStore implements StateStore {
   private stmts: ReturnType<typeof prepare> | undefined;
   private readonly now: () => number;
   private writes = 0;
+  /** The inode of the file opened (ping notices the file being replaced or deleted). */
+  private inode: number | undefined;
 
   constructor(private readonly opts: SqliteStoreOptions) {
     this.description = `embedded (sqlite ${opts.file})`;
@@ -159,7 +161,20 @@ export class SqliteStore implements StateStore {
     });
   }
 
+  /**
+   * A round trip, and proof the file at the configured path is still the one open: a state folder deleted or
+   * replaced under a running bot would otherwise take every later write to a file nobody will ever read again.
+   */
   async ping(): Promise<void> {
+    if (this.db && this.inode !== undefined && this.opts.file !== ':memory:') {
+      let now: number | undefined;
+      try {
+        now = fs.statSync(this.opts.file).ino;
+      } catch {
+        now = undefined;
+      }
+      if (now !== this.inode) await this.close();
+    }
     await this.run('ping', (s) => s.ping.get());
   }
 
@@ -188,6 +203,7 @@ export class SqliteStore implements StateStore {
       db.exec(SCHEMA);
       this.stmts = prepare(db);
       this.db = db;
+      this.inode = this.opts.file === ':memory:' ? undefined : fs.statSync(this.opts.file).ino;
       return this.stmts;
     } catch (err) {
       try {

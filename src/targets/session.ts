@@ -14,7 +14,7 @@ export type LoginResult =
   | { kind: 'limited'; retryInMs: number }
   | { kind: 'no-password' }
   /** The server answered, but not with a usable cookie. */
-  | { kind: 'http'; status: number; location?: string; url: string; noCookie?: boolean }
+  | { kind: 'http'; status: number; location?: string; url: string; noCookie?: boolean; disallowedHost?: boolean }
   | { kind: 'error'; error: HttpErrorKind; message: string; latencyMs: number };
 
 export interface ProbeSessionOptions {
@@ -28,7 +28,37 @@ export interface ProbeSessionOptions {
   now?: () => number;
 }
 
+/** Who the probe logs in as, so the bot can tell its own traffic (and counters) from the stack's. */
+export interface ProbeIdentity {
+  userId?: number;
+  username?: string;
+}
+
+/** `user_id` claim of a simplejwt access token (read, not verified: the server verifies it). */
+export function jwtUserId(jwt: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { user_id?: unknown };
+    const id = typeof payload.user_id === 'string' ? Number(payload.user_id) : payload.user_id;
+    return typeof id === 'number' && Number.isInteger(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `username` from the login body (`data.username` or `data.user.username`), when the serializer gives it. */
+function usernameOf(body: string): string | undefined {
+  try {
+    const d = (JSON.parse(body) as { data?: { username?: unknown; user?: { username?: unknown } } }).data;
+    const u = d?.username ?? d?.user?.username;
+    return typeof u === 'string' && u.length > 0 && u.length <= 150 ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class ProbeSession {
+  /** Learned at login; kept when the cookie is dropped (the user does not change). */
+  readonly identity: ProbeIdentity = {};
   private jwt: string | undefined;
   private validUntil = 0;
   private readonly logins: number[] = [];
@@ -84,12 +114,25 @@ export class ProbeSession {
     const cookie = res.status === 200 ? accessCookie(res.headers.getSetCookie()) : undefined;
     if (!cookie) {
       const location = res.headers.get('location') ?? undefined;
-      return { kind: 'http', status: res.status, url: res.url, ...(location ? { location } : {}), ...(res.status === 200 ? { noCookie: true } : {}) };
+      // Django's HTML 400 page (the login view answers its own 400s in JSON): ALLOWED_HOSTS refused the Host.
+      const disallowedHost = res.status === 400 && /Bad Request \(400\)|DisallowedHost/.test(res.body);
+      return {
+        kind: 'http',
+        status: res.status,
+        url: res.url,
+        ...(location ? { location } : {}),
+        ...(res.status === 200 ? { noCookie: true } : {}),
+        ...(disallowedHost ? { disallowedHost } : {}),
+      };
     }
     const reuseMs = this.opts.cookieReuseSeconds * 1000;
     // Never reuse a cookie past its own Max-Age (less a minute of margin).
     const ttlMs = cookie.maxAgeSeconds !== undefined ? Math.min(reuseMs, (cookie.maxAgeSeconds - 60) * 1000) : reuseMs;
     this.jwt = cookie.value;
+    const uid = jwtUserId(cookie.value);
+    if (uid !== undefined) this.identity.userId = uid;
+    const username = usernameOf(res.body);
+    if (username !== undefined) this.identity.username = username;
     this.validUntil = this.now() + Math.max(ttlMs, 0);
     return { kind: 'ok', jwt: cookie.value, cached: false, loginMs: res.latencyMs };
   }

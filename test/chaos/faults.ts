@@ -53,3 +53,23 @@ export async function deadPort(): Promise<number> {
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
 }
+
+/**
+ * A TCP proxy to `targetPort` that holds the first `delayedReplies` answers from the server for `delayMs` each
+ * (a Redis busy with a slow command, a congested link), then passes bytes through.
+ */
+export async function delayingProxy(targetPort: number, opts: { delayMs: number; delayedReplies?: number }): Promise<FaultServer> {
+  let delayed = 0;
+  return serve((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    client.pipe(upstream);
+    let chain = Promise.resolve();
+    upstream.on('data', (chunk: Buffer) => {
+      const hold = delayed < (opts.delayedReplies ?? 1);
+      if (hold) delayed++;
+      chain = chain.then(() => (hold ? new Promise((r) => setTimeout(r, opts.delayMs)) : undefined)).then(() => void (client.destroyed || client.write(chunk)));
+    });
+  });
+}

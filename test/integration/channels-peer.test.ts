@@ -151,7 +151,7 @@ describe('Channels peer: the real stack as a client sees it', () => {
   });
 
   it('exceptions before accept are HTTP 500: a missing route, and group_add on a dead channel layer', async () => {
-    await stack.inject('route-missing');
+    await stack.inject('chat-route-missing');
     let token = (await connectionToken(await login())).body.connection_token as string;
     expect(await handshake(`/ws/chat/peer-x/?connection_token=${token}`)).toEqual({ kind: 'http', status: 500 });
     await stack.peer.waitForLine(/No route found for path/);
@@ -183,7 +183,7 @@ describe('Channels peer: the real stack as a client sees it', () => {
     expect(plain.headers.get('location')).toBe(`https://127.0.0.1:${stack.peer.port}/api/v1/db/health/`);
     const proxied = await fetch(`${stack.peer.url}/api/v1/db/health/`, { redirect: 'manual', headers: { 'X-Forwarded-Proto': 'https' } });
     expect(proxied.status).toBe(200);
-    await stack.inject('ssl-proxy-header-missing');
+    await stack.inject('ssl-header-ignored');
     const still = await fetch(`${stack.peer.url}/api/v1/db/health/`, { redirect: 'manual', headers: { 'X-Forwarded-Proto': 'https' } });
     expect(still.status).toBe(301);
   });

@@ -54,7 +54,9 @@ test('healthy stack: liveness, db-health and ws-edge are ok', async () => {
 test('ssl-redirect: db-health fails with ssl-redirect, liveness and the WS edge stay ok', async () => {
   const f = await withFault('ssl-redirect', EDGE);
   expect(f['db-health']?.status).toBe('fail');
-  expect(f['db-health']?.signals).toEqual(['ssl-redirect']);
+  // The second probe with X-Forwarded-Proto: https answers 200: the header is what is missing, not the setting.
+  expect(f['db-health']?.signals).toEqual(['ssl-redirect', 'ssl-proxy-header-missing']);
+  expect(f['db-health']?.evidence.withForwardedProto).toBe(200);
   expect(f['db-health']?.evidence.selfRedirect).toBe(true);
   expect(String(f['db-health']?.evidence.location)).toMatch(/^https:\/\//);
   expect(f['http-liveness']?.status).toBe('ok');

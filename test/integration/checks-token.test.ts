@@ -94,9 +94,9 @@ test('wrong password → fail credentials', async () => {
   }
 });
 
-test('token-500 → fail token-endpoint-500', async () => {
+test('token-500 → fail token-generation-error (the view\'s own JSON 500, not Django\'s page)', async () => {
   const f = await chain('token-500');
-  expectFinding(f['token-issuance'], 'fail', ['token-endpoint-500']);
+  expectFinding(f['token-issuance'], 'fail', ['token-generation-error']);
   expect(f['token-storage']?.status).toBe('unknown');
   expect(f['chat-handshake']?.status).toBe('unknown');
 });
@@ -111,7 +111,7 @@ test('redis-down (backend cannot reach its Redis) → token endpoint 500; the bo
   const f = await chain('redis-down');
   expectFinding(f['token-issuance'], 'fail', ['token-endpoint-500']);
   const redisCheck = await run(targets, ['redis']);
-  expect(redisCheck.redis?.status).toBe('ok');
+  expect(redisCheck.redis?.signals ?? []).not.toContain('redis-down');
 });
 
 test('db-down → token endpoint 500', async () => {
@@ -142,7 +142,7 @@ test('wrong-cache-db → token found in DB 4 only: fail wrong-cache-db; the hand
 test('token-expired → not stored anywhere, handshake 403 with the token gone', async () => {
   const f = await chain('token-expired');
   expectFinding(f['token-storage'], 'fail', ['token-not-stored']);
-  expectFinding(f['chat-handshake'], 'fail', ['handshake-403']);
+  expectFinding(f['chat-handshake'], 'fail', ['handshake-403', 'handshake-403-token-expired']);
   expect(f['chat-handshake']?.evidence.tokenStillStored).toBe(false);
 });
 
@@ -151,17 +151,47 @@ test('token-reuse-allowed → the replayed token connects: fail token-reuse-allo
   expectFinding(f['chat-handshake'], 'fail', ['token-reuse-allowed']);
 });
 
-test('origin-rejected → handshake 403, token consumed', async () => {
-  const f = await chain('origin-rejected');
-  expectFinding(f['token-storage'], 'ok');
-  expectFinding(f['chat-handshake'], 'fail', ['handshake-403']);
-  expect(f['chat-handshake']?.evidence.tokenStillStored).toBe(false);
+test('origin-rejected → with the browser\'s Origin: 403, token consumed, and the no-Origin retry connects', async () => {
+  const t = targetsFor(
+    testEnv({ backendUrl: demo.url, redisUrl: redis.url }, DEMO_SERVICE_ACCOUNT.password, { backend: { origin: 'http://localhost:3000' } }),
+  );
+  try {
+    const f = await chain('origin-rejected', t);
+    expectFinding(f['token-storage'], 'ok');
+    expectFinding(f['chat-handshake'], 'fail', ['handshake-403', 'handshake-403-origin']);
+    expect(f['chat-handshake']?.evidence).toMatchObject({ tokenStillStored: false, originSent: true, withoutOrigin: 'open', decidedBy: 'probe' });
+  } finally {
+    await t.close();
+  }
 });
 
-test('channel-layer-down → handshake HTTP 500: fail channel-layer-error', async () => {
+test('origin-rejected without an Origin sent: the consumer lets it pass, nothing is blamed on the origin', async () => {
+  const f = await chain('origin-rejected');
+  expectFinding(f['chat-handshake'], 'ok');
+});
+
+test('channel-layer-down → handshake HTTP 500 with the route present (the tokenless probe is a 403)', async () => {
   const f = await chain('channel-layer-down');
-  expectFinding(f['chat-handshake'], 'fail', ['channel-layer-error']);
-  expect(f['chat-handshake']?.evidence.status).toBe(500);
+  expectFinding(f['chat-handshake'], 'fail', ['handshake-500', 'handshake-500-in-consumer']);
+  expect(f['chat-handshake']?.evidence).toMatchObject({ status: 500, routeProbe: '403' });
+});
+
+test('chat-route-missing → handshake 500 and the tokenless probe 500 too: no route, Redis not blamed', async () => {
+  const f = await chain('chat-route-missing');
+  expectFinding(f['chat-handshake'], 'fail', ['handshake-500', 'handshake-500-no-route']);
+  expect(f['chat-handshake']?.evidence.routeProbe).toBe('500');
+});
+
+test('rate-limited with DEBUG off → 403 decided by the probe user\'s ws_rate counter', async () => {
+  const f = await chain('rate-limited');
+  expectFinding(f['chat-handshake'], 'fail', ['handshake-403', 'handshake-403-rate-limit']);
+  expect(f['chat-handshake']?.evidence).toMatchObject({ rateBefore: 10, decidedBy: 'counters' });
+});
+
+test('token-ttl-short → stored, but the TTL is far below expires_in: warn token-ttl-short', async () => {
+  const f = await chain('token-ttl-short');
+  expectFinding(f['token-storage'], 'warn', ['token-ttl-short']);
+  expect(Number(f['token-storage']?.evidence.pttlMs)).toBeLessThanOrEqual(1000);
 });
 
 test('slow-handshake (1.2 s) → warn slow-handshake', async () => {
@@ -170,9 +200,11 @@ test('slow-handshake (1.2 s) → warn slow-handshake', async () => {
   expect(f['chat-handshake']?.evidence.connectedMs).toBeGreaterThanOrEqual(1100);
 });
 
-test('leaked-counter with DEBUG off → the probe user is at its limit: handshake 403', async () => {
+test('leaked-counter with DEBUG off → the probe user is at its limit: 403, and the probe says it lowered the counter', async () => {
   const f = await chain('leaked-counter');
-  expectFinding(f['chat-handshake'], 'fail', ['handshake-403']);
+  expectFinding(f['chat-handshake'], 'fail', ['handshake-403', 'handshake-403-connection-limit']);
+  expect(String(f['chat-handshake']?.evidence.probeChanged)).toMatch(/ws_connections:user:\d+ 5 → 4/);
+  expect(f['chat-handshake']?.summary).toMatch(/the probe changed/);
 });
 
 test('bot cannot reach Redis while the backend can → token-storage fail redis-down with the distinction in evidence', async () => {

@@ -273,9 +273,12 @@ describe('HTTP endpoints', () => {
     expect(await db(2).exists(`allthrive:1:throttle_user_${uid}`)).toBe(1);
     const lines = demo.logs.lines(since);
     const api = lines.findIndex((l) => l.includes('[WS_TOKEN_API] Generated connection token for user=ws-doctor'));
-    const svc = lines.findIndex((l) => l.includes('[WS_TOKEN] Generated connection token: user=ws-doctor ttl=60s'));
-    expect(api).toBeGreaterThanOrEqual(0);
-    expect(svc).toBeGreaterThan(api);
+    // The service logs while generating (core/agents/ws_connection_tokens.py), the view after it returns.
+    const svc = lines.findIndex((l) => /\[WS_TOKEN\] Generated connection token: user=ws-doctor \(id=\d+\), connection_id=\S+, ttl=60s$/.test(l));
+    expect(api).toBeGreaterThan(0);
+    expect(svc).toBeGreaterThanOrEqual(0);
+    expect(api).toBeGreaterThan(svc);
+    expect(lines[api]).toMatch(/\[WS_TOKEN_API\] Generated connection token for user=ws-doctor \(id=\d+\), connection_id=\S+$/);
     expect(lines[api]).toMatch(/^INFO \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[WS_TOKEN_API\]/);
 
     const given = await fetchToken(demo.url, access, { connection_id: 'client-123' });
@@ -320,10 +323,9 @@ describe('WebSocket endpoints', () => {
     expect(typeof pong.timestamp).toBe('string');
 
     expect(await db(2).exists(tokenKey(token))).toBe(0);
-    expect(await db(2).get(counterKey)).toBe('1');
-    expect(await db(2).ttl(counterKey)).toBeGreaterThan(86000);
-    expect(await db(2).get(`allthrive:1:ws_rate:user:${uid}`)).not.toBeNull();
-    expect(await db(2).ttl(`allthrive:1:ws_rate:user:${uid}`)).toBeLessThanOrEqual(60);
+    // DEBUG on (local compose): the RateLimiter skips its counters entirely (core/agents/security.py).
+    expect(await db(2).get(counterKey)).toBeNull();
+    expect(await db(2).get(`allthrive:1:ws_rate:user:${uid}`)).toBeNull();
     const members = await db(3).zrange(`asgi:group:chat_${conv}`, 0, '-1');
     expect(members).toHaveLength(1);
     expect(members[0]).toMatch(/^specific\.[0-9a-f]{32}![0-9a-f]{32}$/);
@@ -332,15 +334,14 @@ describe('WebSocket endpoints', () => {
     await closeWs(h);
     await waitFor(() => demo.logs.grep(`WebSocket disconnected: user=${uid}, code=1000`, since).length > 0);
     expect(await db(3).exists(`asgi:group:chat_${conv}`)).toBe(0);
-    expect(await db(2).get(counterKey)).toBe('0');
 
     const lines = demo.logs.lines(since);
     const order = [
-      '[WS_TOKEN_API] Generated',
       '[WS_TOKEN] Generated',
-      '[WS_TOKEN] Successfully consumed connection token: user=ws-doctor age=',
+      '[WS_TOKEN_API] Generated',
+      `[WS_TOKEN] Successfully consumed connection token: user=ws-doctor (id=${uid}), connection_id=`,
       `[WS_AUTH] Authenticated via connection token: user=ws-doctor, path=/ws/chat/${conv}/`,
-      `WebSocket connect attempt: origin=None, host=127.0.0.1:${demo.port}, origin_allowed=True, user=${uid}`,
+      `WebSocket connect attempt: origin='', host='127.0.0.1:${demo.port}', origin_allowed=False, user=${uid}`,
       `WebSocket connected: user=${uid}, conversation=${conv}`,
       `WebSocket disconnected: user=${uid}, code=1000`,
     ].map((m) => lines.findIndex((l) => l.includes(m)));
@@ -391,7 +392,7 @@ describe('WebSocket endpoints', () => {
     const token = await newToken();
     const bad = await handshake(chatUrl(demo, 'o3', `connection_token=${token}`), { headers: { origin: 'http://localhost:8000' } });
     expect(bad).toMatchObject({ kind: 'http', status: 403 });
-    expect(demo.logs.grep('origin=http://localhost:8000, host=', since)[0]).toContain('origin_allowed=False');
+    expect(demo.logs.grep("origin='http://localhost:8000', host=", since)[0]).toContain('origin_allowed=False');
     expect(demo.logs.grep('WebSocket rejected - unauthorized origin', since)).toHaveLength(1);
     expect(await db(2).exists(tokenKey(token))).toBe(0);
   });
@@ -430,7 +431,7 @@ describe('WebSocket endpoints', () => {
 describe('fault switches', () => {
   test('every fault has a description; unknown names are refused', () => {
     expect(demo.faults.list().map((f) => f.name)).toEqual([...FAULT_NAMES]);
-    expect(FAULT_NAMES).toHaveLength(15);
+    expect(FAULT_NAMES).toHaveLength(23);
     expect(() => demo.faults.set('nope' as FaultName, true)).toThrow(/unknown fault/);
     demo.faults.set('db-down', true);
     expect(demo.faults.active()).toEqual(['db-down']);
@@ -521,17 +522,19 @@ describe('fault switches', () => {
     expect((await h.next()).status).toBe('ok');
   });
 
-  test('origin-rejected: every origin and none → 403, token consumed first', async () => {
+  test('origin-rejected: the front end\'s Origin → 403 (token consumed first); no Origin still passes, as in the real consumer', async () => {
     demo.faults.set('origin-rejected', true);
     const since = Date.now();
     const token = await newToken();
-    expect(await handshake(chatUrl(demo, 'or', `connection_token=${token}`))).toMatchObject({ kind: 'http', status: 403 });
-    expect(await handshake(chatUrl(demo, 'or', `connection_token=${await newToken()}`), { headers: { origin: 'http://localhost:3000' } })).toMatchObject({
+    expect(await handshake(chatUrl(demo, 'or', `connection_token=${token}`), { headers: { origin: 'http://localhost:3000' } })).toMatchObject({
       kind: 'http',
       status: 403,
     });
     expect(await db(2).exists(tokenKey(token))).toBe(0);
-    expect(demo.logs.grep('WebSocket rejected - unauthorized origin', since)).toHaveLength(2);
+    const none = opened(await handshake(chatUrl(demo, 'or', `connection_token=${await newToken()}`)));
+    expect((await none.next()).event).toBe('connected');
+    await closeWs(none);
+    expect(demo.logs.grep("WebSocket rejected - unauthorized origin: origin='http://localhost:3000', allowed_domains={", since)).toHaveLength(1);
     expect(demo.logs.grep('[WS_TOKEN] Successfully consumed', since)).toHaveLength(2);
   });
 
@@ -614,9 +617,9 @@ describe('fault switches', () => {
     expect(await db(2).get(counterKey)).toBe('5');
     const h = opened(await handshake(chatUrl(demo, 'lc', `connection_token=${await newToken()}`)));
     await h.next();
-    expect(await db(2).get(counterKey)).toBe('6');
+    // DEBUG: the limit is not enforced and the counter not touched.
+    expect(await db(2).get(counterKey)).toBe('5');
     await closeWs(h);
-    await waitFor(async () => (await db(2).get(counterKey)) === '5');
     demo.faults.set('leaked-counter', false);
     await demo.faults.settled();
     expect(await db(2).exists(counterKey)).toBe(0);
@@ -666,7 +669,8 @@ describe('production mode (debug: false)', () => {
     const h = await handshake(chatUrl(prod, 'lc', `connection_token=${await newToken(prod, prodAccess)}`));
     expect(h).toMatchObject({ kind: 'http', status: 403 });
     await waitFor(async () => (await db(2).get(counterKey)) === '4');
-    expect(prod.logs.grep(`[SECURITY] User ${uid} exceeded max concurrent connections`, since)).toHaveLength(1);
+    expect(prod.logs.grep(`[SECURITY] User ${uid} exceeded WebSocket connection limit: 5`, since)).toHaveLength(1);
+    expect(prod.logs.grep(`WebSocket connection limit exceeded for user ${uid}: Maximum 5 concurrent connections allowed`, since)).toHaveLength(1);
     expect(prod.logs.grep(/WSREJECT \/ws\/chat\/lc\//, since)).toHaveLength(1);
   });
 

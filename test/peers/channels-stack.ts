@@ -16,16 +16,16 @@ import { startRedisServer, type RedisProcess } from './redis';
 export const PEER_PROBE_USER = { id: 7, email: 'ws-doctor@example.com', password: 'probe-password' } as const;
 
 export type PeerFaultName =
-  | 'redis-down'
+  | 'redis-stopped'
   | 'redis-hang'
   | 'redis-oom'
-  | 'route-missing'
+  | 'chat-route-missing'
   | 'disallowed-host'
   | 'cache-unreachable'
   | 'channel-layer-down'
   | 'wrong-cache-db'
   | 'ssl-redirect'
-  | 'ssl-proxy-header-missing'
+  | 'ssl-header-ignored'
   | 'origin-rejected'
   | 'token-expired'
   | 'token-ttl-short'
@@ -34,11 +34,14 @@ export type PeerFaultName =
   | 'metrics-path-missing'
   | 'backend-hang'
   | 'channel-layer-db-mismatch'
-  | 'chat-handler-missing';
+  | 'chat-handler-missing'
+  | 'metrics-wrong-path';
 
 export interface BotOverrides {
   origin?: string;
   forwardedProto?: 'https';
+  /** Where the team's Prometheus scrapes; default `/metricsmetrics` (where the exporter answers). */
+  scrapePath?: string;
 }
 
 interface FaultPlan {
@@ -61,7 +64,7 @@ async function closedPort(): Promise<number> {
 const cacheKey = (k: string): string => `allthrive:1:${k}`;
 
 export const PEER_FAULTS: Readonly<Record<PeerFaultName, FaultPlan>> = {
-  'redis-down': {
+  'redis-stopped': {
     description: 'redis-server stopped: backend and bot both get "Connection refused"',
     apply: async (s) => await s.redis.stop(),
     heal: async (s) => {
@@ -81,7 +84,7 @@ export const PEER_FAULTS: Readonly<Record<PeerFaultName, FaultPlan>> = {
     },
     heal: async (s) => void (await s.admin().config('SET', 'maxmemory', '0')),
   },
-  'route-missing': {
+  'chat-route-missing': {
     description: 'the deployed routing has no ws/chat/ route: "No route found for path" → HTTP 500, Redis healthy',
     settings: () => ({ WSD_ROUTES: 'no-chat' }),
   },
@@ -105,7 +108,7 @@ export const PEER_FAULTS: Readonly<Record<PeerFaultName, FaultPlan>> = {
     description: 'DEBUG off (SECURE_SSL_REDIRECT on, SECURE_PROXY_SSL_HEADER set) and no X-Forwarded-Proto reaches Django → 301 to itself',
     debug: false,
   },
-  'ssl-proxy-header-missing': {
+  'ssl-header-ignored': {
     description: 'DEBUG off, SECURE_PROXY_SSL_HEADER removed: 301 even with X-Forwarded-Proto: https',
     debug: false,
     settings: () => ({ WSD_PROXY_SSL_HEADER: '0' }),
@@ -147,6 +150,10 @@ export const PEER_FAULTS: Readonly<Record<PeerFaultName, FaultPlan>> = {
   'chat-handler-missing': {
     description: 'the chat consumer has no chat_message handler: Celery events are taken off the layer and kill the socket',
     settings: () => ({ WSD_CHAT_FORWARD: 'off' }),
+  },
+  'metrics-wrong-path': {
+    description: 'the real default: the exporter answers only at /metricsmetrics while Prometheus scrapes /metrics',
+    bot: { scrapePath: '/metrics' },
   },
   'backend-hang': {
     description: 'Daphne SIGSTOPped: connections are accepted by the kernel, nothing is answered',
@@ -227,7 +234,7 @@ export class ChannelsStack {
   }
 
   /** The ws-doctor environment watching this stack (docker and Prometheus off: no engine, no scrape here). */
-  botEnv(extra: { checks?: Record<string, unknown> } = {}): EnvConfig {
+  botEnv(extra: { checks?: Record<string, unknown>; backend?: Record<string, unknown> } = {}): EnvConfig {
     return environmentSchema.parse({
       description: 'Channels peer (Daphne + channels_redis)',
       backend: {
@@ -235,8 +242,10 @@ export class ChannelsStack {
         serviceAccount: { email: PEER_PROBE_USER.email, password: PEER_PROBE_USER.password },
         ...(this.bot.origin ? { origin: this.bot.origin } : {}),
         ...(this.bot.forwardedProto ? { forwardedProto: this.bot.forwardedProto } : {}),
+        ...extra.backend,
       },
       redis: { url: this.redisUrl },
+      metrics: { scrapePath: this.bot.scrapePath ?? '/metricsmetrics' },
       prometheus: { enabled: false },
       docker: { enabled: false },
       ...(extra.checks ? { checks: extra.checks } : {}),

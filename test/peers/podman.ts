@@ -34,6 +34,13 @@ export interface RunSpec {
   network?: 'host' | 'none';
   volumes?: string[];
   tty?: boolean;
+  /**
+   * Run on this root filesystem instead of the busybox image: `/:O` is the host root as a copy-on-write
+   * overlay, so a container can run host programs (redis-server, Debian's python3 -m daphne) unchanged.
+   */
+  rootfs?: string;
+  env?: Record<string, string>;
+  workdir?: string;
 }
 
 export interface PodmanPeer {
@@ -239,7 +246,10 @@ export async function startPodman(): Promise<PodmanPeer> {
       if (spec.restart) args.push('--restart', spec.restart);
       for (const v of spec.volumes ?? []) args.push('-v', v);
       if (spec.tty) args.push('-t');
-      args.push(PEER_IMAGE, 'sh', '-c', spec.cmd);
+      for (const [k, v] of Object.entries(spec.env ?? {})) args.push('-e', `${k}=${v}`);
+      if (spec.workdir) args.push('--workdir', spec.workdir);
+      if (spec.rootfs) args.push('--rootfs', spec.rootfs, '/bin/sh', '-c', spec.cmd);
+      else args.push(PEER_IMAGE, 'sh', '-c', spec.cmd);
       const r = await podman(args);
       if (r.code !== 0) throw new Error(`podman run ${spec.name} failed: ${r.stderr}`);
       created.add(spec.name);

@@ -41,6 +41,8 @@ export interface ActionContext {
   prefix: string;
   user: Presser;
   place: Place;
+  /** Slack channel of the message the button sits on (policy's channel allow-list); undefined elsewhere. */
+  channel?: string;
   shown?: ShownResult;
   /**
    * Run a command as if this person typed it, through the adapter (it shares runs in flight, stores the result

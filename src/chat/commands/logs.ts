@@ -1,4 +1,5 @@
 import { parseDurationSeconds } from '../../util/duration';
+import { compileUserPattern } from '../../util/user-regex';
 import { inlineCode, literal } from '../text';
 import type { LogsQuery } from '../../core/api';
 import type { CommandSpec } from './types';
@@ -20,11 +21,8 @@ export function parseLogsArgs(args: string[]): LogsQuery | string {
       i++;
     } else if (a === '--grep') {
       if (!next) return '`--grep` needs a pattern, e.g. `--grep WS_TOKEN`.';
-      try {
-        new RegExp(next);
-      } catch {
-        return `\`--grep ${next}\` is not a valid regular expression.`;
-      }
+      const re = compileUserPattern(next);
+      if (!re.ok) return `--grep ${inlineCode(next)}: ${re.error}.`;
       q.grep = next;
       i++;
     } else if (a === '--tail') {

@@ -17,6 +17,15 @@ const VERBS = ['approve', 'deny', 'show', 'pending'];
 function outcomeMessage(out: Outcome, ctx: CommandContext): MessageModel {
   switch (out.kind) {
     case 'done':
+      // In Slack the card lives in the channel (kept up to date there by the adapter); the asker gets a pointer.
+      if (ctx.surface === 'slack' && out.request.channel && out.request.state === 'pending' && !out.request.approver) {
+        return {
+          text: `Request ${out.request.id} is in this channel, waiting for a second person to approve it.`,
+          blocks: [
+            { type: 'text', text: `:memo: Posted request ${inlineCode(out.request.id)} (${inlineCode(out.request.action)}) in this channel: someone allowed to approve it presses *Approve* on the card.` },
+          ],
+        };
+      }
       return requestMessage(out.request, ctx.prefix);
     case 'already':
       return {

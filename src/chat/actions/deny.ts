@@ -1,0 +1,19 @@
+/** Deny (or, for the requester, withdraw) a pending remediation. */
+import { requestMessage } from '../remediation-message';
+import { decisionValue, type DecisionButtonValue } from './decision';
+import { ActionRefusal, type ActionSpec } from './types';
+
+export const denyAction: ActionSpec<DecisionButtonValue> = {
+  id: 'deny',
+  summary: 'deny the pending remediation shown (the requester withdraws it)',
+  effect: 'reply',
+  schema: decisionValue,
+  async handle(ctx, v) {
+    const engine = ctx.doctor.remediations;
+    if (!engine) throw new ActionRefusal('remediations are not configured on this bot');
+    const out = await engine.deny(v.id, ctx.user, ctx.channel);
+    if (out.kind === 'refused') throw new ActionRefusal(out.reason);
+    if (out.kind === 'done' || out.kind === 'already') return { message: requestMessage(out.request, ctx.prefix), attribution: 'Denied by' };
+    throw new ActionRefusal('unexpected answer');
+  },
+};

@@ -1,0 +1,67 @@
+/**
+ * The accuracy table on the real Channels peer: a small Channels app of our own under Debian's Daphne with
+ * channels_redis over a real redis-server (test/peers/channels-stack.ts), each fault injected the way it happens
+ * in the field (a deployment setting, a stopped or full Redis, a paused server). The whole core runs against it
+ * and the verdict is judged with the same rows as the demo backend (test/accuracy/cases.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import { loadConfig } from '../../src/config/load';
+import type { Config } from '../../src/config/schema';
+import { Doctor } from '../../src/core/doctor';
+import { ChannelsStack, type PeerFaultName } from '../peers/channels-stack';
+import { CHANNELS_CASES, judge, table, type AccuracyRow } from '../accuracy/cases';
+
+jest.setTimeout(90_000);
+
+let stack: ChannelsStack;
+const rows: AccuracyRow[] = [];
+
+beforeAll(async () => {
+  stack = await ChannelsStack.start();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  const out = table(rows);
+  process.stdout.write(`\nDiagnosis accuracy (Channels peer under Daphne):\n${out}\n`);
+  if (process.env.ACCURACY_OUT) writeFileSync(`${process.env.ACCURACY_OUT}.channels`, `${out}\n`);
+});
+
+/** The bot watching the peer; the scrape path is the one the exporter serves, so a healthy stack is all green. */
+function config(): Config {
+  const env = stack.botEnv();
+  const thresholds = { ...env.checks.thresholds, redisPingWarnMs: 1000, tokenLatencyWarnMs: 3000, handshakeWarnMs: 3000 };
+  const peer = {
+    ...env,
+    backend: { ...env.backend, timeoutMs: 2500, loginPerMinute: 60 },
+    redis: { ...env.redis, commandTimeoutMs: 1500 },
+    metrics: { ...env.metrics, scrapePath: '/metricsmetrics' },
+    checks: { ...env.checks, deadlineMs: 9000, timeoutMs: 8000, thresholds },
+  };
+  return { ...loadConfig({ env: {} }), defaultEnv: 'peer', environments: { peer } };
+}
+
+describe.each(CHANNELS_CASES.map((c) => [c.fault, c] as const))('%s', (_name, c) => {
+  it(`→ ${c.cause} (${c.overall})`, async () => {
+    if (c.fault !== 'healthy') await stack.inject(c.fault as PeerFaultName);
+    const doctor = Doctor.create(config(), { stateDir: null });
+    let row: AccuracyRow;
+    try {
+      const r = await doctor.status('peer');
+      const got = { cause: r.verdict.rootCause?.id ?? 'none', overall: r.verdict.overall, remediations: r.verdict.rootCause?.remediations ?? [] };
+      const j = judge(c, got);
+      row = { peer: 'Channels/Daphne', fault: c.fault, expected: c.cause, got: got.cause, overall: got.overall, remediations: got.remediations, ...j };
+      if (!j.right) {
+        row.why = `${j.why}; headline: ${r.verdict.headline}; ${r.findings
+          .filter((f) => f.status !== 'ok')
+          .map((f) => `${f.check}=${f.status}[${f.signals?.join(',') ?? ''}] ${f.summary}`)
+          .join(' | ')}`;
+      }
+    } finally {
+      await doctor.close();
+      if (c.fault !== 'healthy') await stack.heal();
+    }
+    rows.push(row);
+    expect(row.why ?? 'right').toBe('right');
+  });
+});
