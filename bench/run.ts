@@ -13,6 +13,7 @@ const BENCHES: Bench[] = [
   { name: 'logscan', file: './logscan', fn: 'benchLogScan' },
   { name: 'ack', file: './ack', fn: 'benchAck' },
   { name: 'flush', file: './flush', fn: 'benchFlush' },
+  { name: 'alerts', file: './alerts', fn: 'benchAlerts' },
 ];
 
 async function main(): Promise<void> {

@@ -5,6 +5,8 @@
  */
 import type { Config } from './config/schema';
 import type { ConsoleExtra } from './console/console';
+import type { AlertService } from './alerts/service';
+import { ConfigError } from './config/load';
 import { Doctor } from './core/doctor';
 import { Lifecycle, type StopReport } from './lifecycle/shutdown';
 import { createLogger, type Logger } from './telemetry/logger';
@@ -31,6 +33,26 @@ export interface RunningBot {
   /** The ops server's base URL when it runs. */
   opsUrl?: string;
   stop(reason?: string): Promise<StopReport>;
+}
+
+/**
+ * The Alertmanager receiver's handler, made before the Slack app (HTTP mode serves it on the same port) and
+ * bound to the alert service once that exists; until then a webhook gets 503 and Alertmanager retries.
+ */
+async function alertmanagerIntake(config: Config, logger: Logger) {
+  const { alertmanagerHandler } = await import('./alerts/alertmanager');
+  const { alertmanagerToken } = await import('./alerts/build');
+  const token = alertmanagerToken(config);
+  if (!token) throw new ConfigError('config', ['alerts.alertmanager.token: required when alerts.alertmanager.enabled (or env WS_DOCTOR_ALERTMANAGER_TOKEN); expected a shared secret']);
+  let service: { receiveAlertmanager: AlertService['receiveAlertmanager'] } | undefined;
+  const intake = {
+    token,
+    env: config.alerts.alertmanager.env ?? config.defaultEnv,
+    receive: (env: string, alerts: Parameters<AlertService['receiveAlertmanager']>[1]) =>
+      service ? service.receiveAlertmanager(env, alerts) : Promise.reject(new Error('alert service not started yet')),
+    log: { warn: (m: string) => logger.warn(m) },
+  };
+  return { intake, handler: alertmanagerHandler(intake), bind: (s: AlertService) => (service = s) };
 }
 
 /** Where the ops endpoints listen, or undefined when they are off (console without a port). */
@@ -66,7 +88,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   if (port !== undefined) {
     ops = new OpsServer({ port, host: config.telemetry.host });
     await ops.start();
-    ops.addReadiness('state', stateStoreProbe(doctor.state));
+    ops.addReadiness('state', stateStoreProbe(doctor.stateStore));
     const server = ops;
     lifecycle.on('intake', 'readyz', () => server.markStopping());
     // Last: /healthz answers until everything else has stopped.
@@ -74,8 +96,19 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     logger.info(`metrics and health endpoints on ${ops.url} (/metrics, /healthz, /readyz)`);
   }
 
+  // Alert rules: cards go to Slack, so they run with Slack and a channel for them (alerts.channel).
+  const alertsOn = config.alerts.enabled && mode !== 'off' && Boolean(config.alerts.channel);
+  if (config.alerts.enabled && mode !== 'off' && !config.alerts.channel) logger.warn('alert rules are off: set alerts.channel to the Slack channel id for incident cards');
+  const alertmanager = alertsOn && config.alerts.alertmanager.enabled ? await alertmanagerIntake(config, logger) : undefined;
+
   if (mode !== 'off') {
-    const app = await startSlackApp({ config, doctor, logger, stateStore: doctor.state });
+    const app = await startSlackApp({
+      config,
+      doctor,
+      logger,
+      stateStore: doctor.stateStore,
+      ...(alertmanager && mode === 'http' ? { extraRoutes: { '/alertmanager': alertmanager.handler } } : {}),
+    });
     ops?.addReadiness('slack', () => {
       if (!app.connected()) throw new Error(mode === 'socket' ? 'Socket Mode connection to Slack is not open' : 'HTTP receiver is not listening');
       return mode === 'socket' ? 'socket mode connected' : `http receiver on port ${app.port}`;
@@ -85,6 +118,30 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
       await app.flush(deadline);
     });
     logger.info({ mode }, 'ws-doctor is listening to Slack');
+    if (alertsOn) {
+      const { buildAlertService } = await import('./alerts/build');
+      const service = buildAlertService({
+        config,
+        store: doctor.stateStore,
+        sink: app.incidentSink(),
+        checks: doctor,
+        checkNames: doctor.checkNames(config.defaultEnv),
+        log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+      });
+      doctor.alerts = service;
+      alertmanager?.bind(service);
+      service.start();
+      lifecycle.on('intake', 'alert-rules', () => service.stop());
+      logger.info(`alert rules: ${service.rules.length} rule(s), cards to ${config.alerts.channel}; jobs ${service.jobsInfo().map((j) => j.name).join(', ')}`);
+      if (alertmanager && mode !== 'http') {
+        const port = config.alerts.alertmanager.port;
+        if (port === undefined) throw new ConfigError('config', ['alerts.alertmanager.port: required in Socket Mode (there is no HTTP receiver to share); expected a port number']);
+        const { startAlertmanagerListener } = await import('./alerts/alertmanager');
+        const listener = await startAlertmanagerListener(alertmanager.intake, { port, host: config.alerts.alertmanager.host });
+        lifecycle.on('intake', 'alertmanager-listener', () => listener.stop());
+        logger.info(`Alertmanager webhook on http://${config.alerts.alertmanager.host}:${listener.port}/alertmanager`);
+      }
+    }
   }
 
   const stop = (reason = 'stop'): Promise<StopReport> => lifecycle.stop(reason);

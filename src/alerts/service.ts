@@ -197,11 +197,11 @@ export class AlertService {
       if (!ending && !ended) continue;
       const view = await this.viewOf(s.incident, now);
       if (ending) {
-        if (view) await this.o.sink.threadNote(view, { kind: 'silence-expiring', text: `Silence by ${s.createdBy} ends in ${formatDuration(s.endsAt - now)} (at ${new Date(s.endsAt).toISOString()}).` });
+        if (view) await this.o.sink.threadNote(view, { kind: 'silence-expiring', text: `Silence by ${s.createdBy} ends in ${formatDuration(s.endsAt - now)} (at ${new Date(s.endsAt).toISOString()}).`, mentions: [s.createdBy] });
         await this.alerts.putSilence({ ...s, noticeSent: true });
       } else {
         if (view) {
-          await this.o.sink.threadNote(view, { kind: 'silence-ended', text: `Silence by ${s.createdBy} has ended; notifications are back on.` });
+          await this.o.sink.threadNote(view, { kind: 'silence-ended', text: `Silence by ${s.createdBy} has ended; notifications are back on.`, mentions: [s.createdBy] });
           await this.o.sink.updateCard(view);
         }
         await this.alerts.deleteSilence(s.id);
@@ -237,7 +237,7 @@ export class AlertService {
       const view = await this.viewOf(key);
       if (view) {
         await this.o.sink.updateCard(view);
-        await this.o.sink.threadNote(view, { kind: 'ack', text: `Acknowledged by ${user}.` });
+        await this.o.sink.threadNote(view, { kind: 'ack', text: `Acknowledged by ${user}.`, mentions: [user] });
       }
       return { ok: true, message: `Acknowledged ${inc.title}.` };
     });
@@ -248,7 +248,8 @@ export class AlertService {
     return this.serial(async () => {
       const inc = await this.alerts.incident(key);
       if (!inc) return { ok: false, message: 'That incident is no longer known (resolved long ago?).' };
-      if (!(durationMs >= 60_000 && durationMs <= 30 * 86_400_000)) return { ok: false, message: 'A silence lasts between 1 minute and 30 days.' };
+      // Chat offers 1 h / 4 h and checks typed lengths (≥ 1 min); the core only refuses nonsense.
+      if (!(durationMs >= 1000 && durationMs <= 30 * 86_400_000)) return { ok: false, message: 'A silence lasts between 1 second and 30 days.' };
       const now = this.now();
       const live = new Map((await this.alerts.alerts(inc.env)).map((a) => [a.fingerprint, a] as const));
       const rulesOf = [...new Set(inc.members.map((fp) => live.get(fp)?.rule).filter((r): r is string => Boolean(r)))];
@@ -264,9 +265,23 @@ export class AlertService {
         await this.o.sink.threadNote(view, {
           kind: 'silence',
           text: `Silenced by ${user} for ${formatDuration(durationMs)} (until ${new Date(now + durationMs).toISOString()})${comment ? `: ${comment}` : ''}.`,
+          mentions: [user],
         });
       }
       return { ok: true, message: `Silenced ${inc.title} for ${formatDuration(durationMs)}.`, ...(last ? { silence: last } : {}) };
+    });
+  }
+
+  /** Silence a rule by name: its open incident when it has one (card and thread told), else the rule alone. */
+  async silenceRule(rule: string, env: string, durationMs: number, user: string, comment = ''): Promise<{ ok: boolean; message: string }> {
+    if (!this.rulesByName.has(rule)) return { ok: false, message: `No rule named ${rule}.` };
+    const live = await this.alerts.alerts(env);
+    const open = (await this.openIncidents()).find((i) => i.env === env && i.members.some((fp) => live.find((a) => a.fingerprint === fp)?.rule === rule));
+    if (open) return await this.silenceIncident(open.key, durationMs, user, comment);
+    return await this.serial(async () => {
+      const now = this.now();
+      await this.alerts.putSilence({ id: randomUUID(), matchers: { alertname: rule }, env, startsAt: now, endsAt: now + durationMs, createdBy: user, comment });
+      return { ok: true, message: `Silenced ${rule} for ${formatDuration(durationMs)} (no open incident).` };
     });
   }
 

@@ -142,6 +142,8 @@ export interface Incident {
   ackedBy?: { user: string; at: number };
   test?: boolean;
   graphPosted?: boolean;
+  /** Its alerts turned out to be symptoms of another incident's cause and moved there. */
+  mergedInto?: { key: string; title: string };
 }
 
 /** Everything an adapter needs to draw a card, resolved from the store. */
@@ -158,5 +160,7 @@ export interface IncidentView {
 /** A follow-up line posted in the card's thread. */
 export interface ThreadNote {
   text: string;
+  /** Chat user ids in `text` that adapters may turn into mentions (nothing else in `text` ever pings). */
+  mentions?: string[];
   kind: 'repeat' | 'resolved' | 'fired' | 'ack' | 'silence' | 'silence-expiring' | 'silence-ended' | 'flapping' | 'info' | 'maintenance';
 }

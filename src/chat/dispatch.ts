@@ -2,7 +2,7 @@
  * One entry point for every adapter: text in, a plan out. Quick answers (help, errors) come back at once;
  * slow ones come with a placeholder to show immediately and a `run()` whose result replaces it in place.
  */
-import { inlineCode, literal } from './text';
+import { inlineCode, literal, retypeMessage } from './text';
 import { redactDeep } from '../telemetry/redact';
 import type { MessageModel } from './model';
 import { helpMessage, typed, usageFor } from './commands/help';
@@ -72,7 +72,7 @@ export function dispatch(text: string, opts: DispatchOptions): Dispatch {
       msg = errorMessage(`\`${spec.name}\` failed: ${literal((err as Error).message)}`, prefix);
     }
     // Everything a command says passes redaction, error text included (it may quote a URL or a header).
-    return redactDeep(msg);
+    return redactDeep(retypeMessage(msg, prefix));
   };
   return { kind: 'run', command: spec.name, env, slow: spec.slow, shareable: spec.shareable ?? false, share: inv.share, placeholder: checking(spec.name, env), run };
 }

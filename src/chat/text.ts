@@ -10,6 +10,7 @@
  * `&`, `<` and `>` (mentions, `<!channel>`, disguised links) are escaped by the Slack renderer for every mrkdwn
  * string; these helpers only take care of what escaping alone cannot: the code-span boundaries.
  */
+import type { MessageBlock, MessageModel } from './model';
 
 /** U+02CB MODIFIER LETTER GRAVE ACCENT: looks like a backtick, is not one. */
 const NOT_A_BACKTICK = '\u02cb';
@@ -21,4 +22,36 @@ export function literal(text: string): string {
 export function inlineCode(text: string): string {
   const body = literal(text).replace(/[\r\n]+/g, ' ');
   return '`' + (body || ' ') + '`';
+}
+
+/**
+ * Texts written once for every surface (a diagnosis' next step: "see `/ws logs web`") name commands the way
+ * Slack's default slash command types them. This retypes every such code span for where it is shown: the
+ * configured slash command in Slack (`/wsd logs web`), `ws-doctor logs web` on the CLI, `logs web` in the console.
+ */
+export function retypeCommands(text: string, prefix: string): string {
+  if (prefix === '/ws') return text;
+  return text.replace(/`\/ws(?=[\s`])\s*([^`\n]*)`/g, (_m, rest: string) => '`' + (prefix ? (rest ? `${prefix} ${rest}` : prefix) : rest || 'status') + '`');
+}
+
+/** retypeCommands over every text of a message (and its details). */
+export function retypeMessage(msg: MessageModel, prefix: string): MessageModel {
+  if (prefix === '/ws') return msg;
+  const t = (s: string): string => retypeCommands(s, prefix);
+  const blocks = msg.blocks.map((b): MessageBlock => {
+    switch (b.type) {
+      case 'text':
+      case 'context':
+      case 'verdict':
+      case 'header':
+        return { ...b, text: t(b.text) };
+      case 'checks':
+        return { ...b, rows: b.rows.map((r) => ({ ...r, summary: t(r.summary) })) };
+      case 'fields':
+        return { ...b, fields: b.fields.map((f) => ({ ...f, value: t(f.value) })) };
+      default:
+        return b;
+    }
+  });
+  return { ...msg, text: t(msg.text), blocks, ...(msg.details ? { details: retypeMessage(msg.details, prefix) } : {}) };
 }

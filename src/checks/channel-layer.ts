@@ -167,12 +167,39 @@ async function roundTrip(
       signals: ['channel-layer-not-consumed'],
     };
   }
+  // Taken off the layer but not delivered: a consumer that does not forward chat.message, or a server that stopped
+  // answering altogether after its BZPOPMIN returned (the pop happens inside Redis). A ping on the same socket
+  // tells them apart: a live consumer answers it.
+  const alive = await answersPing(sock, Math.min(bound, 1500), ctx.signal);
+  evidence.pongAfter = alive;
+  if (alive === false) {
+    return {
+      status: 'fail',
+      summary: `the server took the message to ${group} off the channel layer, then stopped answering on the socket (no frame, no pong): the ASGI server is hung`,
+      evidence,
+      signals: ['no-pong'],
+    };
+  }
   return {
     status: 'fail',
     summary: `the server took the message to ${group} off the channel layer, but no frame reached the socket within ${bound} ms: the consumer does not forward chat.message`,
     evidence,
     signals: ['chat-message-not-forwarded'],
   };
+}
+
+/** true = pong, false = open but silent, null = the socket is closed (the consumer died on the message). */
+async function answersPing(sock: ProbeSocket, timeoutMs: number, signal: AbortSignal): Promise<boolean | null> {
+  sock.send(JSON.stringify({ type: 'ping' }));
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const left = until - performance.now();
+    if (left <= 0) return false;
+    const f = await sock.next(left, signal);
+    if (f.kind === 'close') return null;
+    if (f.kind === 'timeout') return false;
+    if (frameJson(f.data)?.event === 'pong') return true;
+  }
 }
 
 /** performance.now() when the frame carrying `nonce` arrives, or undefined after `timeoutMs`. */

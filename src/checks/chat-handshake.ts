@@ -7,7 +7,7 @@
  * exception before accept (e.g. `group_add` on a dead channel layer) an HTTP 500 (§12). The URL carries the
  * token: only its redacted form may appear anywhere.
  */
-import { jsonBody } from '../targets/http';
+import { requestConnectionToken } from '../targets/connection-token';
 import { openWebSocket, frameJson, type ProbeSocket, type WsOpenResult } from '../targets/websocket';
 import {
   counterChanges,
@@ -235,16 +235,8 @@ function isOtherConversation(line: string, probePath: string): boolean {
 
 /** A second connection token for a differential probe (the cached login is reused). */
 async function freshToken(ctx: CheckContext): Promise<string | undefined> {
-  const login = await ctx.targets.session.accessToken(ctx.signal);
-  if (login.kind !== 'ok') return undefined;
-  const res = await ctx.targets.http.request(ctx.env.backend.paths.wsToken, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${login.jwt}` },
-    signal: ctx.signal,
-  });
-  if (res.kind !== 'response' || res.status !== 200) return undefined;
-  const t = (jsonBody(res.body) as { connection_token?: unknown } | undefined)?.connection_token;
-  return typeof t === 'string' ? t : undefined;
+  const r = await requestConnectionToken(ctx.targets.session, ctx.targets.http, ctx.env.backend.paths.wsToken, ctx.signal);
+  return r.kind === 'ok' ? r.token : undefined;
 }
 
 /** Whether the token key is in the cache DB; `null` when Redis cannot be asked. */

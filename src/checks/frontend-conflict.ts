@@ -69,7 +69,7 @@ export const frontendConflict: Check = dockerCheck({
     try {
       pattern = new RegExp(cfg.frontendProcessPattern, 'i');
     } catch {
-      pattern = /\bvite\b/i;
+      pattern = /^vite(\.js)?$/i;
     }
     // The host side needs no engine: start it right away.
     const probeP = whoListens(port, { budgetMs: Math.min(1500, budget.remaining()) }).catch(

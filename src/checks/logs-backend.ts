@@ -7,6 +7,7 @@
  * `asgi-reload-loop`. A few matching lines come back as evidence, redacted.
  */
 import { analyzeCounts } from '../logs/analyze';
+import { OwnTraffic } from '../logs/own-traffic';
 import { scanContainerLogs } from '../logs/scan';
 import { formatSeconds } from '../logs/since';
 import { servicesOf, sortForService } from '../targets/docker';
@@ -36,7 +37,12 @@ export const backendLogs: Check = dockerCheck({
         };
       }
       containerName = c.name;
+      // Let this run's probes log in first (bounded): their identity tells the bot's own lines from the stack's.
+      // Not an `after` dependency: `check backend-logs` alone must not run the whole probe chain.
+      await Promise.race([ctx.resultOf('chat-handshake'), new Promise((r) => setTimeout(r, Math.min(1000, budget.remaining() / 3)).unref())]);
+      const session = ctx.targets.session;
       scan = await scanContainerLogs(target, c, {
+        own: new OwnTraffic({ ...session.identity, tokenPrefixes: session.tokenPrefixes }),
         sinceSeconds: cfg.logWindowSeconds,
         tail: cfg.logTailLines,
         evidenceLines: cfg.logEvidenceLines,
@@ -61,6 +67,7 @@ export const backendLogs: Check = dockerCheck({
       bytes: scan.bytes,
       truncated: scan.truncated,
       duplicatesDropped: scan.duplicates,
+      ownProbeLines: scan.ownLines,
       tokensGenerated: m.tokensGenerated,
       tokensConsumed: m.tokensConsumed,
       tokensReachedDjango: m.tokensReachedDjango,
@@ -81,13 +88,16 @@ export const backendLogs: Check = dockerCheck({
     scan.evidence.forEach((line, i) => (evidence[`line${i + 1}`] = line));
     if (scan.lastStartLine) evidence.lastStartLine = scan.lastStartLine;
 
+    // Say whether the scan saw the whole window: with a tail limit hit, older lines of the window were not read.
+    const coverage = scan.truncated ? ` (only the last ${cfg.logTailLines} lines: the window reaches further back)` : '';
     const summary =
       v.problems.length > 0
-        ? `${containerName}, last ${window}: ${v.problems.join('; ')}`
+        ? `${containerName}, last ${window}${coverage}: ${v.problems.join('; ')}`
         : scan.lines === 0
           ? `${containerName}: no log lines in the last ${window}`
-          : `${containerName}, last ${window}: ${m.tokensGenerated} tokens generated, ${m.tokensConsumed} consumed, ` +
-            `${m.handshakes - m.handshakesRejected}/${m.handshakes} handshakes accepted${m.asgiStarts ? `, ${m.asgiStarts} server start(s)` : ''}`;
+          : `${containerName}, last ${window}${coverage}: ${m.tokensGenerated} tokens generated, ${m.tokensConsumed} consumed, ` +
+            `${m.handshakes - m.handshakesRejected}/${m.handshakes} handshakes accepted${m.asgiStarts ? `, ${m.asgiStarts} server start(s)` : ''}` +
+            `${scan.ownLines ? ` (${scan.ownLines} lines of the bot's own probes not counted)` : ''}`;
     return { status: v.status, summary, evidence, signals: v.signals };
   },
 });

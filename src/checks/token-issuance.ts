@@ -66,6 +66,7 @@ export const tokenIssuance: Check = {
         };
       }
       const ok: Evidence = { ...evidence, tokenLength: token.length, expiresIn: typeof body?.expires_in === 'number' ? body.expires_in : null };
+      session.rememberToken(token);
       const expiresIn = typeof body?.expires_in === 'number' ? body.expires_in : undefined;
       const artifacts = { token, issuedAt: Date.now(), ...(expiresIn !== undefined ? { expiresIn } : {}), probeUserId: session.identity.userId };
       if (res.latencyMs > ctx.env.checks.thresholds.tokenLatencyWarnMs) {

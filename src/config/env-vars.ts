@@ -37,6 +37,12 @@ export const ENV_VARS: readonly EnvVar[] = [
     unset: 'no AUTH',
     secret: true,
   },
+  {
+    name: 'WS_DOCTOR_ALERTMANAGER_TOKEN',
+    purpose: 'Shared token an Alertmanager webhook must send (`Authorization: Bearer …`, basic-auth password or `?secret=`). Stands in for `alerts.alertmanager.token`.',
+    unset: 'the webhook receiver does not start',
+    secret: true,
+  },
   { name: 'WS_DOCTOR_USER', purpose: 'Who the console and CLI user is for policy and audit (`local:<name>`).', unset: 'the login name' },
   { name: 'WS_DOCTOR_METRICS_PORT', purpose: 'Port of `/metrics`, `/healthz` and `/readyz` (digits; `0` = any free port). Wins over `telemetry.port`; the image\'s HEALTHCHECK reads it too.', unset: '9464 in Slack modes, off in the console' },
   { name: 'WS_DOCTOR_DEBUG', purpose: 'Any non-empty value prints the stack trace of an unexpected start-up error (people get the message only).', unset: 'message only' },

@@ -150,8 +150,10 @@ export const dockerSchema = z
     frontendService: z.string().default('frontend').describe('Compose service of the containerised front end (guide Issue 2).'),
     frontendProcessPattern: z
       .string()
-      .default('\\bvite\\b')
-      .describe('Regular expression matched against local command lines to find a front-end dev server outside Docker.'),
+      .default('^vite(\\.js)?$')
+      .describe(
+        'Regular expression matched against the program a local process runs (argv[0], or the script after node/npx/sh -c) to find a front-end dev server outside Docker.',
+      ),
     timeoutMs: z
       .number()
       .int()

@@ -3,6 +3,7 @@
  * remediations) may ask of the Doctor. It lives in the core room, not the chat room: the core must be usable —
  * and testable — with no chat adapter at all. Implemented by core/doctor.ts.
  */
+import type { AlertsApi } from '../alerts/api';
 import type { StatusReport } from '../diagnosis/types';
 import type { RemediationEngine } from '../remediations/engine';
 import type { HistoryEntry } from '../state/history';
@@ -19,6 +20,10 @@ export interface LogsResult {
   container: string;
   lines: string[];
   truncated: boolean;
+  /** Lines in the window (matching --grep, if given) before the tail was applied. */
+  matched?: number;
+  /** Whether every line of the window was read: false when --grep stopped at its scan limit. */
+  windowScanned?: boolean;
 }
 
 export interface DoctorApi {
@@ -40,4 +45,6 @@ export interface DoctorApi {
   logsUnavailable(env: string): string | undefined;
   /** Guarded remediations (policy, approvals, locks, audit), kept in the bot's state store. */
   readonly remediations?: RemediationEngine;
+  /** The alerts core, when alert rules run in this process (`/ws alerts`, `/ws maintenance`, card buttons). */
+  readonly alerts?: AlertsApi;
 }

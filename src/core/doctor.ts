@@ -3,6 +3,7 @@
  * Slack or terminals. Concurrent identical requests are coalesced (single-flight): 100 people asking for
  * status at once cause one run of each check.
  */
+import type { AlertsApi } from '../alerts/api';
 import type { Config } from '../config/schema';
 import { allChecks } from '../checks/registry';
 import { runChecks, withDependencies } from '../checks/runner';
@@ -41,16 +42,19 @@ export interface DoctorOptions {
 
 export class Doctor implements DoctorApi {
   readonly defaultEnv: string;
+  /** Set by the composition root once the alert service runs (it needs the Doctor first, for check rules). */
+  alerts?: AlertsApi;
   private readonly targets = new Map<string, Targets>();
   private readonly inFlight = new Map<string, Promise<StatusReport>>();
   private readonly last = new Map<string, StatusReport>();
   private readonly historyStore: HistoryStore;
-  /** The bot's own memory (state/store.ts); shared by history, remediations and alerts. */
-  readonly state: StateStore;
+  /** True when the Doctor opened its store itself (and so closes it). */
   private readonly ownsState: boolean;
   private readonly checks: readonly Check[];
   private readonly listeners: Array<(r: StatusReport) => void> = [];
   readonly remediations: RemediationEngine;
+  /** The bot's own memory (state/store.ts): history, approvals, locks, audit, alert states, silences. */
+  readonly stateStore: StateStore;
 
   constructor(
     readonly config: Config,
@@ -59,11 +63,11 @@ export class Doctor implements DoctorApi {
     this.defaultEnv = config.defaultEnv;
     this.checks = opts.checks ?? allChecks;
     this.ownsState = !opts.stateStore;
-    this.state = opts.stateStore ?? openStateStore(config, opts.stateDir === undefined ? {} : { stateDir: opts.stateDir });
-    this.historyStore = new HistoryStore(this.state);
+    this.stateStore = opts.stateStore ?? openStateStore(config, opts.stateDir === undefined ? {} : { stateDir: opts.stateDir });
+    this.historyStore = new HistoryStore(this.stateStore);
     if (opts.onReport) this.listeners.push(opts.onReport);
     const checkNames = this.checks.map((c) => c.name);
-    this.remediations = createRemediations(config, this.state, this, checkNames);
+    this.remediations = createRemediations(config, this.stateStore, this, checkNames);
   }
 
   /** RemediationHost: an environment's config (undefined when unknown). */
@@ -132,7 +136,8 @@ export class Doctor implements DoctorApi {
       tail: q.tail,
       ...(q.grep !== undefined ? { grep: q.grep } : {}),
     });
-    return { service, container: r.container, lines: r.lines, truncated: r.truncated };
+    const windowScanned = q.grep === undefined || !(r.truncated && r.matched <= r.lines.length);
+    return { service, container: r.container, lines: r.lines, truncated: r.truncated, matched: r.matched, windowScanned };
   }
 
   logsUnavailable(env: string): string | undefined {
@@ -146,7 +151,7 @@ export class Doctor implements DoctorApi {
     const all = [...this.targets.values()];
     this.targets.clear();
     await Promise.all(all.map((t) => t.close()));
-    if (this.ownsState) await this.state.close();
+    if (this.ownsState) await this.stateStore.close();
   }
 
   targetsOf(env: string): Targets {
@@ -173,7 +178,7 @@ export class Doctor implements DoctorApi {
     const checks = selected ? withDependencies(selected, enabled) : enabled;
     // The bot's own store is probed alongside the checks (no added latency); its failure becomes a finding about
     // the bot, added after the verdict so it can never change what is said about the stack.
-    const probe = this.state.ping().then(
+    const probe = this.stateStore.ping().then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -187,7 +192,7 @@ export class Doctor implements DoctorApi {
         stateError = err;
       }
     }
-    const findings = stateError === undefined ? result.findings : [...result.findings, stateStoreFinding(this.state.description, stateError)];
+    const findings = stateError === undefined ? result.findings : [...result.findings, stateStoreFinding(this.stateStore.description, stateError)];
     const report: StatusReport = { env, ...result, findings, verdict };
     if (!selected) this.last.set(env, report);
     for (const l of this.listeners) {

@@ -58,13 +58,30 @@ export function analyzeCounts(c: Record<MarkerId, number>, t: LogThresholds): Lo
     signals.add('ssl-redirect-suspected');
   }
 
-  // Redis errors while validating or issuing tokens.
+  // Redis errors while validating or issuing tokens. A log line says it happened, not that Redis is down now:
+  // the redis check says that.
   const redisErrors = c.unexpectedValidating + c.tokenApiRedisError;
   if (redisErrors > 0) {
     problems.push(
       `${redisErrors} Redis error line(s) on the token path (${c.unexpectedValidating} "Unexpected error validating connection token", ${c.tokenApiRedisError} "[WS_TOKEN_API] Redis")`,
     );
-    signals.add('redis-down');
+    signals.add('redis-errors-in-logs');
+  }
+
+  // Exceptions before accept (500 at the handshake) and other tracebacks.
+  const exceptions = Math.max(c.exceptionInApp + c.uvicornException, c.traceback);
+  if (exceptions > 0) {
+    const kinds = [
+      c.noRoute ? `${c.noRoute} "No route found for path"` : '',
+      c.redisOom ? `${c.redisOom} "OOM command not allowed"` : '',
+    ].filter(Boolean);
+    problems.push(`${exceptions} exception(s) in the application ("Exception inside application" / tracebacks)${kinds.length ? `: ${kinds.join(', ')}` : ''}`);
+    signals.add('asgi-exceptions');
+  }
+  if (c.disallowedHost > 0) problems.push(`${c.disallowedHost} request(s) refused for their Host ("Invalid HTTP_HOST header", ALLOWED_HOSTS)`);
+  const limits = c.rateLimitExceeded + c.connectionLimitExceeded;
+  if (limits > 0) {
+    problems.push(`${limits} handshake(s) refused by the connection limits (${c.rateLimitExceeded} rate, ${c.connectionLimitExceeded} concurrency)`);
   }
 
   // Handshake outcome: the ASGI server's access lines if present, else the consumer's own lines.
@@ -93,16 +110,24 @@ export function analyzeCounts(c: Record<MarkerId, number>, t: LogThresholds): Lo
     signals.add('origin-rejections');
   }
   if (invalid > 0 && (exceeds(invalid, invalid + c.tokenConsumed) || rejectsHigh)) {
-    problems.push(`${invalid} invalid or expired connection token(s) (TTL passed, replay, or the token in another cache DB)`);
+    problems.push(`${invalid} handshake(s) from other clients with an invalid or expired connection token (held past its TTL or replayed)`);
     signals.add('token-expiry-or-db-mismatch');
   }
 
-  // ASGI server restarts inside the window: uvicorn --reload prints "Application startup complete." on each
-  // reload but "Uvicorn running on" only once.
+  // ASGI server starts inside the window. uvicorn --reload prints "Application startup complete." on each
+  // reload but "Uvicorn running on" only once; Daphne has no reloader: each "Listening on TCP address" is a new
+  // process (a crash and a restart), never a --reload loop.
   const starts = Math.max(c.uvicornRunning, c.appStartupComplete) + c.daphneListening;
   if (starts >= t.reloadLoopStarts) {
-    problems.push(`the ASGI server started ${starts} times in the window (reload loop: every reload drops all sockets)`);
-    signals.add('asgi-reload-loop');
+    const reloads = c.daphneListening === 0 && (c.reloadDetected > 0 || c.appStartupComplete > c.uvicornRunning);
+    if (reloads) {
+      problems.push(`uvicorn --reload restarted the app ${starts} times in the window (a file keeps changing; every reload drops all sockets)`);
+      signals.add('asgi-reload-loop');
+    } else {
+      const server = c.daphneListening > 0 ? 'Daphne' : 'uvicorn';
+      problems.push(`${server} started ${starts} times in the window: the server process exits and is started again (every start drops all sockets)`);
+      signals.add('asgi-restart-loop');
+    }
   }
 
   return {

@@ -39,9 +39,15 @@ export const MARKERS = [
   { id: 'connected', needle: 'WebSocket connected: user=', kind: 'success', meaning: 'chat session opened' },
   { id: 'disconnected', needle: 'WebSocket disconnected: user=', kind: 'info', meaning: 'chat session closed' },
   { id: 'securityExceeded', needle: '[SECURITY]', also: 'exceeded', kind: 'failure', meaning: 'connection or message limit hit' },
+  { id: 'rateLimitExceeded', needle: 'WebSocket connection rate limit exceeded for user', kind: 'failure', meaning: 'connection-rate limit (403)' },
+  { id: 'connectionLimitExceeded', needle: 'WebSocket connection limit exceeded for user', kind: 'failure', meaning: 'concurrency limit (403)' },
   { id: 'sentCompleted', needle: '[WS_SENT]', also: 'event=completed', kind: 'success', meaning: 'reply completed' },
   { id: 'sentError', needle: '[WS_SENT]', also: 'event=error', kind: 'failure', meaning: 'error frame sent to a client' },
   { id: 'exceptionInApp', needle: 'Exception inside application', kind: 'failure', meaning: 'ASGI exception (500 at the handshake)' },
+  { id: 'uvicornException', needle: 'Exception in ASGI application', kind: 'failure', meaning: 'ASGI exception under uvicorn' },
+  { id: 'noRoute', needle: 'No route found for path', kind: 'failure', meaning: 'WebSocket path without a route (500)' },
+  { id: 'redisOom', needle: 'OOM command not allowed', kind: 'failure', meaning: 'Redis refused a write (maxmemory, noeviction)' },
+  { id: 'disallowedHost', needle: 'Invalid HTTP_HOST header', kind: 'failure', meaning: 'DisallowedHost (ALLOWED_HOSTS)' },
   // ASGI server access lines: uvicorn locally, Daphne in production.
   { id: 'uvicornAccepted', needle: '"WebSocket ', also: '[accepted]', kind: 'success', meaning: 'uvicorn accepted a handshake' },
   { id: 'uvicornRejected', needle: '"WebSocket ', also: '" 403', kind: 'failure', meaning: 'uvicorn answered a handshake with 403' },
@@ -67,7 +73,7 @@ export const MARKER_IDS: readonly MarkerId[] = MARKERS.map((m) => m.id);
  * (`WS` covers `[WS_*]` and Daphne's `WS*` verbs; `WebSocket` the uvicorn and consumer lines).
  */
 export const PREFILTER =
-  /WS|WebSocket|Invalid or expired|Unexpected error validating|Uvicorn running|startup complete|Listening on TCP|detected changes|\[SECURITY\]|Traceback \(|Exception inside/g;
+  /WS|WebSocket|Invalid or expired|Unexpected error validating|Uvicorn running|startup complete|Listening on TCP|detected changes|\[SECURITY\]|Traceback \(|Exception in|No route found|OOM command|Invalid HTTP_HOST/g;
 
 /** The marker ids a candidate line carries (usually one; empty for noise). */
 export function classifyLine(line: string): MarkerId[] {

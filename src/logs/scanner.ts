@@ -10,6 +10,7 @@
 import { redact } from '../telemetry/redact';
 import { LineBlocks } from './lines';
 import { PREFILTER, classifyLine, emptyCounts, markerKind, type MarkerId, type MarkerKind } from './markers';
+import type { OwnTraffic } from './own-traffic';
 
 export interface ScanResult {
   counts: Record<MarkerId, number>;
@@ -21,6 +22,8 @@ export interface ScanResult {
   duplicates: number;
   /** A few marker lines, redacted, failures first. */
   evidence: string[];
+  /** Marker lines that were the bot's own probe traffic (not counted). */
+  ownLines: number;
   /** Redacted text of the last ASGI start line, if any. */
   lastStartLine?: string;
 }
@@ -32,7 +35,12 @@ export interface ScannerOptions {
   evidenceMaxChars?: number;
   /** Called for each marker line (already deduplicated), e.g. to stop early once a start line is seen. */
   onMarker?: (ids: readonly MarkerId[], line: () => string) => void;
+  /** The bot's own probe traffic: such lines are not counted (and take their request's earlier lines along). */
+  own?: OwnTraffic;
 }
+
+/** How many recent counted marker lines a probe line may retract (one request's lines are adjacent). */
+const RETRACT_WINDOW = 4;
 
 /** `INFO 2026-11-26 10:00:00,123 …` (optionally after an engine timestamp). */
 const APP_TS = /^(?:\S+Z\s+)?(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\s/;
@@ -43,6 +51,8 @@ export class LogScanner {
   private lines = 0;
   private bytes = 0;
   private duplicates = 0;
+  private ownLines = 0;
+  private readonly counted: Array<{ ids: MarkerId[]; line: string }> = [];
   private readonly recent: string[] = [];
   private readonly keep: number;
   private readonly maxChars: number;
@@ -84,6 +94,7 @@ export class LogScanner {
       bytes: this.bytes,
       duplicates: this.duplicates,
       evidence,
+      ownLines: this.ownLines,
       ...(this.lastStart !== undefined ? { lastStartLine: this.evidenceText(this.lastStart) } : {}),
     };
   }
@@ -116,9 +127,34 @@ export class LogScanner {
         this.recent.push(line);
         if (this.recent.length > DEDUP_WINDOW) this.recent.shift();
       }
+      const own = this.opts.own;
+      if (own?.isOwn(line)) {
+        this.ownLines++;
+        this.retract(own.retracts(ids));
+        continue;
+      }
       for (const id of ids) this.counts[id]++;
+      this.counted.push({ ids, line });
+      if (this.counted.length > RETRACT_WINDOW) this.counted.shift();
       this.noteEvidence(ids, line);
       this.opts.onMarker?.(ids, () => this.evidenceText(line));
+    }
+  }
+
+  /** Un-count the most recent lines carrying these ids (they belonged to the probe request that just logged). */
+  private retract(ids: readonly MarkerId[]): void {
+    if (!ids.length) return;
+    for (let i = this.counted.length - 1; i >= 0; i--) {
+      const e = this.counted[i] as { ids: MarkerId[]; line: string };
+      if (!e.ids.some((id) => ids.includes(id))) continue;
+      for (const id of e.ids) this.counts[id] = Math.max(0, this.counts[id] - 1);
+      this.ownLines++;
+      this.counted.splice(i, 1);
+      for (const kind of ['failure', 'start', 'success', 'info'] as const) {
+        const ring = this.evidenceByKind[kind];
+        const at = ring.lastIndexOf(e.line);
+        if (at !== -1) ring.splice(at, 1);
+      }
     }
   }
 

@@ -16,6 +16,7 @@ import { label, metrics } from '../telemetry/metrics';
 import { ActionSeal } from '../chat/actions/seal';
 import { actionKeyFromStore, loadActionKey } from '../state/action-key';
 import type { StateStore } from '../state/store';
+import { SlackIncidentSink } from './alert-sink';
 import { SlackBot } from './bot';
 import { registerListeners } from './handlers';
 import { boltLogger, defaultLogger, scrub } from './logging';
@@ -41,6 +42,8 @@ export interface SlackAppOptions {
   stateDir?: string | null;
   /** With `state.store: redis`, the shared store the replicas take the button key from (one key for all). */
   stateStore?: StateStore;
+  /** HTTP mode: more endpoints on the same port (the Alertmanager webhook); each authenticates itself. */
+  extraRoutes?: Record<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>;
 }
 
 export interface SlackAppHandle {
@@ -55,6 +58,8 @@ export interface SlackAppHandle {
   /** Wait until handler work and the outbound queue are idle (tests, graceful stops). */
   idle(timeoutMs?: number): Promise<boolean>;
   stats(): QueueStats;
+  /** Where incident cards go: this app's queue, its buttons sealed with this app's key. */
+  incidentSink(): SlackIncidentSink;
   /** Socket Mode: the WebSocket to Slack is open. HTTP mode: the receiver listens (Slack calls us). */
   connected(): boolean;
   /** Shutdown, step 1: stop taking deliveries (receiver closed), work already taken goes on. */
@@ -98,7 +103,8 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       ? await actionKeyFromStore(opts.stateStore).catch((err: Error) => ({ ...loadActionKey(null), source: `memory (${err.message})` }))
       : loadActionKey(opts.stateDir === undefined ? opts.config.stateDir : opts.stateDir);
   if (!key.persistent) log.warn(`button key kept in ${key.source}: buttons sent before a restart will be refused after it`);
-  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal: new ActionSeal(key.key) });
+  const seal = new ActionSeal(key.key);
+  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal });
 
   let httpReceiver: GuardedHttpReceiver | undefined;
   const receiver =
@@ -112,6 +118,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
             metrics.slackRefused.inc({ reason: label(reason.replace(/[^a-z]+/gi, '_').slice(0, 40)) });
             opts.onRefused?.(reason);
           },
+          ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
         }))
       : socketModeReceiver({ appToken: resolved.appToken ?? '', ...(resolved.apiUrl ? { apiUrl: clientOptions.slackApiUrl } : {}), logger: slackLog });
 
@@ -157,6 +164,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       return worked && drained;
     },
     stats: () => queue.stats(),
+    incidentSink: () => new SlackIncidentSink(queue, seal),
     connected: () => !intakeStopped && (mode === 'http' ? httpReceiver?.port !== undefined : socketOpen),
     async stopIntake() {
       if (intakeStopped) return;

@@ -3,7 +3,7 @@
  * views.publish when someone opens the tab (`app_home_opened`) and again, for everyone who has it open recently,
  * after each run (debounced; successive publishes for one user are merged in the outbound queue).
  */
-import { inlineCode, literal } from '../chat/text';
+import { inlineCode, literal, retypeMessage } from '../chat/text';
 import type { DoctorApi } from '../core/api';
 import type { HistoryEntry } from '../state/history';
 import { STATUS_EMOJI, type MessageBlock, type MessageModel } from '../chat/model';
@@ -86,7 +86,8 @@ export function homeModel(doctor: DoctorApi, state: HomeState): MessageModel {
       ? recent.map((e) => `${STATUS_EMOJI[e.finding.status]} ${inlineCode(e.env)} *${literal(e.finding.check)}* — ${literal(e.finding.summary)} · ${e.at}`).join('\n')
       : 'Nothing yet.',
   });
-  return { text: 'ws-doctor home', blocks };
+  // Check summaries and next steps name commands as `/ws …`: shown with the configured slash command.
+  return retypeMessage({ text: 'ws-doctor home', blocks }, state.prefix);
 }
 
 function rank(s: string): number {

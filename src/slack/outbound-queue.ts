@@ -33,6 +33,11 @@ export interface OutboundRequest {
   lane: string;
   call: OutboundCall;
   mergeKey?: string;
+  /**
+   * `urgent` calls (a new firing alert) go ahead of every waiting non-urgent call of their lane — never ahead of
+   * the call in flight or of earlier urgent ones — so a backed-up lane of card redraws does not delay a page.
+   */
+  priority?: 'urgent';
 }
 
 export type ApiResult = Record<string, unknown> & { ok?: boolean };
@@ -105,6 +110,7 @@ interface Item {
   attempts: number;
   firstFailureAt: number | undefined;
   notBefore: number;
+  urgent: boolean;
 }
 
 interface Lane {
@@ -209,7 +215,18 @@ export class OutboundQueue {
         reject(new QueueFullError(this.opts.maxPending));
         return;
       }
-      lane.items.push({ call: req.call, mergeKey: req.mergeKey, waiters: [waiter], attempts: 0, firstFailureAt: undefined, notBefore: 0 });
+      const item: Item = { call: req.call, mergeKey: req.mergeKey, waiters: [waiter], attempts: 0, firstFailureAt: undefined, notBefore: 0, urgent: req.priority === 'urgent' };
+      if (item.urgent) {
+        const start = lane.busy ? 1 : 0;
+        let at = lane.items.length;
+        for (let i = start; i < lane.items.length; i++) {
+          if (!lane.items[i]?.urgent) {
+            at = i;
+            break;
+          }
+        }
+        lane.items.splice(at, 0, item);
+      } else lane.items.push(item);
       this.active.add(lane);
       this.pending++;
       this.pump();

@@ -99,6 +99,8 @@ export interface GuardedHttpReceiverOptions {
   onRefused?: (reason: string) => void;
   /** Clock, for tests. */
   now?: () => number;
+  /** Other endpoints served on the same port (`/alertmanager`); each does its own authentication. */
+  extraRoutes?: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>;
 }
 
 /** Bolt's HTTPReceiver behind a guard that also refuses future timestamps. */
@@ -168,6 +170,8 @@ export class GuardedHttpReceiver implements Receiver {
       res.end('ok');
       return;
     }
+    const extra = path !== undefined ? this.opts.extraRoutes?.[path] : undefined;
+    if (extra) return extra(req, res);
     if (path !== EVENTS_PATH) return this.refuse(res, 404, `unknown path ${path}`);
     if (req.method !== 'POST') return this.refuse(res, 405, `method ${req.method ?? '?'}`);
     const length = Number(req.headers['content-length'] ?? 0);

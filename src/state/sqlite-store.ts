@@ -9,8 +9,8 @@
  * reader might still hold (no ABA on compare-and-set). Fences come from a per-lease counter that survives
  * release and expiry. Expired rows are invisible at once and purged a few at a time on later writes.
  *
- * The file is opened on first use, not at construction: a store that cannot be opened (missing permissions,
- * a corrupt file) rejects each call with StateStoreError and is retried on the next one.
+ * Construction never throws: a store that cannot be opened (missing permissions, a corrupt file) rejects each
+ * call with StateStoreError, and opening is retried on the next one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,6 +56,13 @@ export class SqliteStore implements StateStore {
   constructor(private readonly opts: SqliteStoreOptions) {
     this.description = `embedded (sqlite ${opts.file})`;
     this.now = opts.now ?? Date.now;
+    // Opened now when it can be (loading the native module and the schema costs a few ms, better spent at start
+    // than inside the first status run); a failure here is retried, and reported, by the first call.
+    try {
+      this.open();
+    } catch {
+      // reported by the first call
+    }
   }
 
   async get<T>(key: string): Promise<StoredValue<T> | undefined> {

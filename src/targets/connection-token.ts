@@ -31,7 +31,10 @@ export async function requestConnectionToken(
       continue;
     }
     const token = body?.connection_token;
-    if (res.status === 200 && typeof token === 'string' && TOKEN_RE.test(token)) return { kind: 'ok', token, issuedAt: Date.now() };
+    if (res.status === 200 && typeof token === 'string' && TOKEN_RE.test(token)) {
+      session.rememberToken(token);
+      return { kind: 'ok', token, issuedAt: Date.now() };
+    }
     return { kind: 'http', status: res.status };
   }
   return { kind: 'http', status: 401 };

@@ -164,6 +164,25 @@ export async function whoListens(port: number, opts: ProbeOptions = {}): Promise
 }
 
 /** Local processes whose command line matches `pattern` (e.g. a Vite dev server), containers included. */
+/** Launchers whose first argument is the program actually run (`node …/vite.js`, `npx vite`). */
+const LAUNCHERS = new Set(['node', 'nodejs', 'npx', 'bun', 'bunx', 'deno', 'pnpm', 'yarn', 'sh', 'bash']);
+
+/**
+ * The program a command line runs: the basename of argv[0], or of the first non-option argument after a
+ * launcher (`node /app/node_modules/vite/bin/vite.js` → `vite.js`, `npx vite` → `vite`, `sh -c vite` → `vite`).
+ * Matching this, not the whole command line, keeps `vim vite.config.ts`, `grep vite` or `vitest` out.
+ */
+export function programOf(argv: readonly string[]): string {
+  const base = (a: string) => a.split('/').pop() ?? a;
+  let i = 0;
+  while (i < argv.length - 1 && LAUNCHERS.has(base(argv[i] as string))) {
+    i++;
+    while (i < argv.length - 1 && (argv[i] as string).startsWith('-')) i++;
+    if (argv[i] === 'exec' || argv[i] === 'run' || argv[i] === 'x') i++;
+  }
+  return base((argv[i] ?? '').split(/\s+/)[0] ?? '');
+}
+
 export async function findProcesses(pattern: RegExp, opts: ProbeOptions = {}): Promise<ProcessInfo[]> {
   const procRoot = opts.procRoot ?? '/proc';
   const out: ProcessInfo[] = [];
@@ -172,7 +191,7 @@ export async function findProcesses(pattern: RegExp, opts: ProbeOptions = {}): P
     if (pid === self) continue;
     const cmdline = await readText(`${procRoot}/${pid}/cmdline`);
     if (!cmdline) continue;
-    if (!pattern.test(cmdline.split('\0').join(' '))) continue;
+    if (!pattern.test(programOf(cmdline.split('\0').filter(Boolean)))) continue;
     const info = await processInfo(pid, procRoot);
     if (info) out.push(info);
   }

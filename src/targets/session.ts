@@ -56,9 +56,20 @@ function usernameOf(body: string): string | undefined {
   }
 }
 
+/** How many recent token prefixes the session remembers (a few runs' worth). */
+const OWN_TOKENS = 64;
+
 export class ProbeSession {
   /** Learned at login; kept when the cookie is dropped (the user does not change). */
   readonly identity: ProbeIdentity = {};
+  /** First 8 characters of the connection tokens the bot was issued (the backend logs only that much). */
+  readonly tokenPrefixes: string[] = [];
+
+  /** Remember a token the bot was issued, so its refusals in the backend's log are known as the bot's own. */
+  rememberToken(token: string): void {
+    this.tokenPrefixes.push(token.slice(0, 8));
+    if (this.tokenPrefixes.length > OWN_TOKENS) this.tokenPrefixes.shift();
+  }
   private jwt: string | undefined;
   private validUntil = 0;
   private readonly logins: number[] = [];

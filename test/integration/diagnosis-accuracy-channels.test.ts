@@ -27,7 +27,7 @@ afterAll(async () => {
   if (process.env.ACCURACY_OUT) writeFileSync(`${process.env.ACCURACY_OUT}.channels`, `${out}\n`);
 });
 
-/** The bot watching the peer; the scrape path is the one the exporter serves, so a healthy stack is all green. */
+/** The bot watching the peer (botEnv: the scrape path is the one the exporter serves unless the fault says otherwise). */
 function config(): Config {
   const env = stack.botEnv();
   const thresholds = { ...env.checks.thresholds, redisPingWarnMs: 1000, tokenLatencyWarnMs: 3000, handshakeWarnMs: 3000 };
@@ -35,7 +35,6 @@ function config(): Config {
     ...env,
     backend: { ...env.backend, timeoutMs: 2500, loginPerMinute: 60 },
     redis: { ...env.redis, commandTimeoutMs: 1500 },
-    metrics: { ...env.metrics, scrapePath: '/metricsmetrics' },
     checks: { ...env.checks, deadlineMs: 9000, timeoutMs: 8000, thresholds },
   };
   return { ...loadConfig({ env: {} }), defaultEnv: 'peer', environments: { peer } };
@@ -43,7 +42,9 @@ function config(): Config {
 
 describe.each(CHANNELS_CASES.map((c) => [c.fault, c] as const))('%s', (_name, c) => {
   it(`→ ${c.cause} (${c.overall})`, async () => {
-    if (c.fault !== 'healthy') await stack.inject(c.fault as PeerFaultName);
+    // inject() undoes the previous fault and restarts the peer only when the deployment changes.
+    if (c.fault === 'healthy') await stack.heal();
+    else await stack.inject(c.fault as PeerFaultName);
     const doctor = Doctor.create(config(), { stateDir: null });
     let row: AccuracyRow;
     try {
@@ -59,7 +60,6 @@ describe.each(CHANNELS_CASES.map((c) => [c.fault, c] as const))('%s', (_name, c)
       }
     } finally {
       await doctor.close();
-      if (c.fault !== 'healthy') await stack.heal();
     }
     rows.push(row);
     expect(row.why ?? 'right').toBe('right');

@@ -4,7 +4,10 @@
  * front-end port conflict, and the engine going away (no socket; killed mid-run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runChecks, withDependencies } from '../../src/checks/runner';
 import { allChecks } from '../../src/checks/registry';
 import { dockerCheckTimeout } from '../../src/checks/containers-common';
@@ -292,9 +295,15 @@ describe('front-end conflict (guide Issue 2)', () => {
       compose: { project: P, service: 'frontend' },
       cmd: `exec httpd -f -p 127.0.0.1:${port} -h /www`,
     });
-    // A stand-in local Vite: any process whose command line says vite.
-    const vite = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', '--', 'vite', '--port', String(port)], { stdio: 'ignore' });
-    children.push(vite);
+    // A stand-in local Vite, shaped as npm starts one: `node …/node_modules/vite/bin/vite.js --port N`. Processes
+    // that merely mention vite (an editor on vite.config.ts, grep vite, vitest) must not count.
+    const dir = mkdtempSync(join(tmpdir(), 'wsd-vite-'));
+    mkdirSync(join(dir, 'node_modules/vite/bin'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules/vite/bin/vite.js'), 'setTimeout(() => {}, 60000);\n');
+    writeFileSync(join(dir, 'vite.config.ts'), 'setTimeout(() => {}, 60000);\n');
+    const vite = spawn(process.execPath, [join(dir, 'node_modules/vite/bin/vite.js'), '--port', String(port)], { stdio: 'ignore' });
+    const notVite = spawn(process.execPath, [join(dir, 'vite.config.ts'), 'vite'], { stdio: 'ignore' });
+    children.push(vite, notVite);
     await sleep(300);
     const f = await one(targetsFor(envFor(P, { frontendPort: port, expectedServices: ['frontend'] })), 'frontend-conflict');
     expect(f.status).toBe('warn');

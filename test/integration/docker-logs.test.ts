@@ -114,7 +114,7 @@ describe('backend-logs check', () => {
     await waitForLines(`${P}-web-1`, lines.length);
     const f = await logsCheck(P);
     expect(f.status).toBe('warn');
-    expect(new Set(f.signals)).toEqual(new Set(['ssl-redirect-suspected', 'redis-down', 'origin-rejections', 'asgi-reload-loop']));
+    expect(new Set(f.signals)).toEqual(new Set(['ssl-redirect-suspected', 'redis-errors-in-logs', 'origin-rejections', 'asgi-reload-loop']));
     expect(f.evidence).toMatchObject({ tokensGenerated: 10, tokensConsumed: 1, handshakes: 4, handshakesRejected: 3, asgiStarts: 4, redisErrors: 1 });
     const text = JSON.stringify(f);
     for (const secret of [TOKEN, TOKEN.slice(0, 8), JWT.slice(0, 30), 'hunter2pass']) expect(text).not.toContain(secret);
@@ -220,7 +220,9 @@ describe('fetchLogs (the `logs` command core)', () => {
       const text = renderText(msg, { color: false });
       expect(text).toContain(`Logs of web (${P}-web-1)`);
       expect(text.match(/\[WS_TOKEN\] Generated connection token/g)).toHaveLength(3);
-      expect(text).toContain('Showing the last 3 lines');
+      expect(text).toMatch(/Not the whole window: showing the last 3 of \d+ lines; the window starts earlier/);
+      const whole = await (dispatch('logs web --since 10m --grep WS_TOKEN --tail 200', { doctor, surface: 'console', prefix: '/ws' }) as { run(): Promise<unknown> }).run();
+      expect(renderText(whole as never, { color: false })).toMatch(/The whole window: all \d+ line\(s\)\./);
       const leaky = await (dispatch('logs --grep connection_token', { doctor, surface: 'console', prefix: '/ws' }) as { run(): Promise<unknown> }).run();
       expect(JSON.stringify(leaky)).toContain('connection_token=[REDACTED]');
       expect(JSON.stringify(leaky)).not.toContain(TOKEN);

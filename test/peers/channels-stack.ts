@@ -198,8 +198,9 @@ export class ChannelsStack {
    * (DEBUG + settings) differs from the one running, so a series of faults costs one restart each at most.
    */
   async inject(name: PeerFaultName): Promise<void> {
-    await this.undoRuntime();
     const plan = PEER_FAULTS[name];
+    if (!plan) throw new Error(`unknown Channels peer fault "${String(name)}"; known: ${PEER_FAULT_NAMES.join(', ')}`);
+    await this.undoRuntime();
     await this.deploy(plan.debug ?? true, plan.settings ? await plan.settings(this) : {});
     this.bot = plan.bot ?? {};
     this.active = name;

@@ -92,6 +92,21 @@ export interface StoredMessage {
   versions: Array<{ text: string; blocks: unknown[] }>;
   /** `user`: a person's message (an @-mention the bot was sent), not something the bot posted. */
   via: 'api' | 'response_url' | 'ack' | 'user';
+  /** Files shared with this message (files.completeUploadExternal). */
+  fileIds?: string[];
+}
+
+/** A file shared through files.getUploadURLExternal → upload → files.completeUploadExternal. */
+export interface StoredFile {
+  id: string;
+  filename: string;
+  length: number;
+  title?: string;
+  altText?: string;
+  data?: Buffer;
+  channel?: string;
+  threadTs?: string;
+  completed: boolean;
 }
 
 export interface Refusal {
@@ -173,6 +188,8 @@ export class SlackStandIn {
   private wss!: WebSocketServer;
   private pingTimer: NodeJS.Timeout | undefined;
   private seq = 0;
+  /** Uploads by file id, complete or not. */
+  readonly files = new Map<string, StoredFile>();
   port = 0;
 
   constructor(private readonly opts: StandInOptions = {}) {
@@ -533,6 +550,8 @@ export class SlackStandIn {
       res.end(JSON.stringify(body));
     };
     if (req.method !== 'POST') return send(405, { ok: false, error: 'method_not_allowed' });
+    const upload = /^\/upload\/(F[A-Z0-9]+)$/.exec(url.pathname);
+    if (upload) return this.handleUpload(upload[1] ?? '', Buffer.concat(chunks), send);
     if (url.pathname.startsWith('/api/')) return this.handleApi(url.pathname.slice(5), req, raw, send);
     const m = /^\/response\/[^/]+\/([a-f0-9]+)$/.exec(url.pathname);
     if (m) return this.handleResponseUrl(m[1] ?? '', req, raw, send);
@@ -671,9 +690,64 @@ export class SlackStandIn {
         this.homeViews.set(user, { view, publishes: (prev?.publishes ?? 0) + 1 });
         return reply(200, { ok: true, view: { id: `V0HOME${user}`, ...view } });
       }
+      case 'files.getUploadURLExternal': {
+        // Slack: both required; length in bytes, a positive integer. Form-encoded args arrive as strings.
+        const filename = str('filename');
+        const length = Number(args.length);
+        if (!filename) return refuse('invalid_arguments', ['[ERROR] missing required field: filename']);
+        if (!Number.isInteger(length) || length <= 0) return refuse('invalid_arguments', ['[ERROR] length must be a positive integer']);
+        const altText = str('alt_txt');
+        if (altText && altText.length > 1000) return refuse('invalid_arguments', ['[ERROR] alt_txt must be at most 1000 characters']);
+        const id = `F0${randomBytes(5).toString('hex').toUpperCase()}`;
+        this.files.set(id, { id, filename, length, ...(altText ? { altText } : {}), completed: false });
+        return reply(200, { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${id}`, file_id: id });
+      }
+      case 'files.completeUploadExternal': {
+        const parsed = parseMaybeJson(args.files);
+        const list = parsed.ok && Array.isArray(parsed.value) ? (parsed.value as Array<{ id?: unknown; title?: unknown }>) : undefined;
+        if (!list || !list.length || list.some((f) => typeof f?.id !== 'string')) return refuse('invalid_arguments', ['[ERROR] files must be a JSON array of {id, title}']);
+        const threadTs = str('thread_ts');
+        const channelId = str('channel_id') ?? str('channels');
+        if (threadTs && !channelId) return refuse('invalid_arguments', ['[ERROR] thread_ts needs channel_id']);
+        if (channelId) {
+          const channel = this.channels.get(channelId);
+          if (!channel) return refuse('channel_not_found');
+          if (!channel.member) return refuse('not_in_channel');
+          if (threadTs && !this.messages.some((m) => m.channel === channelId && m.ts === threadTs && !m.ephemeral)) return refuse('thread_not_found');
+        }
+        const files = list.map((f) => this.files.get(String(f.id)));
+        if (files.some((f) => !f)) return refuse('file_not_found');
+        // The bytes must have arrived, and in the announced length, before the upload can be completed (once).
+        if (files.some((f) => !f!.data || f!.data.length !== f!.length)) return refuse('file_upload_incomplete');
+        if (files.some((f) => f!.completed)) return refuse('file_already_completed');
+        files.forEach((f, i) => {
+          const title = list[i]?.title;
+          Object.assign(f!, { completed: true, ...(typeof title === 'string' ? { title } : {}), ...(channelId ? { channel: channelId } : {}), ...(threadTs ? { threadTs } : {}) });
+        });
+        if (channelId) {
+          const comment = str('initial_comment') ?? '';
+          this.store({ channel: channelId, text: comment, blocks: [], ephemeral: false, via: 'api', ...(threadTs ? { threadTs } : {}), fileIds: files.map((f) => f!.id) });
+        }
+        return reply(200, { ok: true, files: files.map((f) => ({ id: f!.id, name: f!.filename, title: f!.title ?? f!.filename })) });
+      }
       default:
         return refuse('unknown_method');
     }
+  }
+
+  /** The upload_url: raw bytes (or a multipart form with one file) for a file id handed out by getUploadURLExternal. */
+  private handleUpload(id: string, body: Buffer, send: (s: number, b: Obj) => void): void {
+    const f = this.files.get(id);
+    if (!f || f.completed) {
+      this.refusals.push({ where: 'upload', error: 'invalid_upload_url', messages: [] });
+      return send(404, { ok: false, error: 'invalid_upload_url' });
+    }
+    if (body.length !== f.length) {
+      this.refusals.push({ where: 'upload', error: 'length_mismatch', messages: [`declared ${f.length}, received ${body.length}`] });
+      return send(400, { ok: false, error: 'length_mismatch' });
+    }
+    f.data = body;
+    send(200, { ok: true });
   }
 
   private handleResponseUrl(id: string, req: http.IncomingMessage, raw: string, send: (s: number, b: Obj, h?: Record<string, string>) => void): void {

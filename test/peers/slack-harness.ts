@@ -35,6 +35,8 @@ export interface HarnessOptions {
   doctor: SlackAppOptions['doctor'];
   standIn?: StandInOptions;
   queue?: SlackAppOptions['queue'];
+  /** HTTP mode: more endpoints on the bot's port (the Alertmanager webhook). */
+  extraRoutes?: SlackAppOptions['extraRoutes'];
 }
 
 export async function startSlackHarness(opts: HarnessOptions): Promise<SlackHarness> {
@@ -59,6 +61,7 @@ export async function startSlackHarness(opts: HarnessOptions): Promise<SlackHarn
       listen: { port: 0, host: '127.0.0.1' },
       onRefused: (r) => refused.push(r),
       stateDir: opts.stateDir ?? null,
+      ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
       queue: { intervalMs: 200, baseBackoffMs: 100, maxBackoffMs: 1000, ...opts.queue },
     });
   } catch (err) {

@@ -2,6 +2,7 @@
 import { dispatch } from '../../src/chat/dispatch';
 import type { DoctorApi } from '../../src/core/api';
 import { renderText } from '../../src/console/render';
+import { retypeCommands } from '../../src/chat/text';
 
 const doctor: DoctorApi = {
   defaultEnv: 'local',
@@ -41,6 +42,20 @@ describe('dispatch', () => {
     };
     expect(await run('ws-doctor')).toContain('ws-doctor check <name>');
     expect(await run('/doctor')).toContain('/doctor check <name>');
+  });
+
+  it('commands named in any text are retyped for the surface (a custom slash command, the CLI, the console)', async () => {
+    expect(retypeCommands('Look at `/ws logs web` then `/ws`; keep `/wsx` and `/ws/health/`.', '/wsd')).toBe('Look at `/wsd logs web` then `/wsd`; keep `/wsx` and `/ws/health/`.');
+    expect(retypeCommands('see `/ws check redis`', 'ws-doctor')).toBe('see `ws-doctor check redis`');
+    expect(retypeCommands('see `/ws check redis` or `/ws`', '')).toBe('see `check redis` or `status`');
+    const seen: DoctorApi = {
+      ...doctor,
+      history: async () => [{ env: 'local', at: '2026-12-01T00:00:00.000Z', finding: { check: 'redis', status: 'fail', summary: 'down: read `/ws logs redis`', evidence: {}, durationMs: 1, ref: 'x' } }],
+    };
+    const plan = dispatch('history', { doctor: seen, surface: 'slack', prefix: '/wsd' });
+    const msg = plan.kind === 'run' ? await plan.run() : plan.message;
+    expect(JSON.stringify(msg)).toContain('`/wsd logs redis`');
+    expect(JSON.stringify(msg)).not.toContain('`/ws logs');
   });
 
   it('the console types commands bare and hides Slack-only options (share)', async () => {

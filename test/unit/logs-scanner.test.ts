@@ -144,9 +144,10 @@ describe('analyzeCounts', () => {
     expect(v.status).toBe('ok');
   });
 
-  test('Unexpected error validating → redis-down', () => {
+  test('Unexpected error validating → redis-errors-in-logs (a log line says it happened; the redis check says whether Redis is down)', () => {
     const v = analyzeCounts(c({ unexpectedValidating: 1 }), th);
-    expect(v.signals).toContain('redis-down');
+    expect(v.signals).toContain('redis-errors-in-logs');
+    expect(v.signals).not.toContain('redis-down');
     expect(v.status).toBe('warn');
   });
 
@@ -171,7 +172,15 @@ describe('analyzeCounts', () => {
     expect(v.signals).toContain('asgi-reload-loop');
     expect(v.metrics.asgiStarts).toBe(4);
     expect(analyzeCounts(c({ uvicornRunning: 1, appStartupComplete: 1 }), th).status).toBe('ok');
-    expect(analyzeCounts(c({ daphneListening: 3 }), th).signals).toContain('asgi-reload-loop');
+    // Daphne has no reloader: its repeated starts are process restarts, never "uvicorn --reload".
+    expect(analyzeCounts(c({ daphneListening: 3 }), th).signals).toEqual(['asgi-restart-loop']);
+    expect(analyzeCounts(c({ daphneListening: 3 }), th).problems.join(' ')).not.toMatch(/reload/);
+  });
+
+  test('exceptions inside the application reach the verdict', () => {
+    const v = analyzeCounts(c({ exceptionInApp: 2, traceback: 2, noRoute: 2 }), th);
+    expect(v.signals).toContain('asgi-exceptions');
+    expect(v.problems.join(' ')).toMatch(/2 exception\(s\).*No route found for path/);
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * group: decides which incident card each alert belongs to — one card per root cause.
  *
- * - An alert already delivered to an open incident stays there (cards never reshuffle mid-incident).
  * - An alert whose `depends_on` names a firing alert joins that alert's incident (transitively: the root-most
- *   firing cause wins), so Redis down → token 5xx, handshake 403s and Celery backlog share Redis' card.
+ *   firing cause wins), so Redis down → token 5xx, handshake 403s and Celery backlog share Redis' card — also
+ *   when the symptom fired first: it then moves from its own card to the cause's (notify marks the old one).
+ * - Otherwise an alert already delivered to an open incident stays there (cards do not reshuffle).
  * - A check rule whose failure the diagnosis attributes to a cause joins `cause:<id>`: every alert explained
  *   by that cause shares one card named after the cause.
  * - Alertmanager alerts keep Alertmanager's own grouping (its groupKey).
@@ -52,12 +53,13 @@ function titleOf(a: AlertState): string {
 function assign(item: PipelineItem, ctx: PipelineContext): PipelineItem {
   const a = item.alert;
   const rule = item.rule ?? ctx.rules.get(a.rule);
-  const kept = openIncidentOf(a, ctx);
+  // A firing cause wins over the alert's own card: symptoms that fired first move under their cause.
+  const root = a.phase === 'firing' || a.phase === 'pending' ? rootCauseOf(a, ctx) : undefined;
+  const kept = root ? undefined : openIncidentOf(a, ctx);
   if (kept) {
     const inc = ctx.incidents.get(kept)!;
     return { ...item, ...(rule ? { rule } : {}), incidentKey: kept, rootFingerprint: inc.members[0] ?? a.fingerprint, incidentTitle: inc.title, ...(inc.cause ? { cause: inc.cause } : {}) };
   }
-  const root = a.phase === 'firing' || a.phase === 'pending' ? rootCauseOf(a, ctx) : undefined;
   if (root) {
     const key = openIncidentOf(root, ctx) ?? baseKey(root);
     const inc = ctx.incidents.get(key);

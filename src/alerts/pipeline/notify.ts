@@ -103,6 +103,7 @@ async function deliver(key: string, group: PipelineItem[], ctx: PipelineContext)
   ctx.incidents.set(key, inc);
   await ctx.store.putIncident(inc);
   const finalView = { ...view, incident: inc };
+  await detachMoved(group, key, inc, ctx);
   if (isNew) ctx.onCardPosted?.(finalView);
   else {
     for (const g of group) {
@@ -128,6 +129,32 @@ function noteFor(g: PipelineItem, reopened: boolean, now: number): ThreadNote | 
     return { kind: 'resolved', text: `${name} resolved${lasted}.` };
   }
   return undefined;
+}
+
+/**
+ * Alerts that moved here from another open incident (a symptom that fired before its cause) leave it; an
+ * incident left empty is closed and its card says where its alerts went, instead of staying red forever.
+ */
+async function detachMoved(group: PipelineItem[], key: string, into: Incident, ctx: PipelineContext): Promise<void> {
+  for (const g of group) {
+    const from = g.alert.notified?.incident;
+    if (!from || from === key) continue;
+    const old = ctx.incidents.get(from);
+    if (!old || old.closedAt !== undefined) continue;
+    const members = old.members.filter((fp) => fp !== g.alert.fingerprint);
+    const left: Incident = { ...old, members: members.length ? members : old.members };
+    if (!members.length) {
+      left.closedAt = ctx.now;
+      left.mergedInto = { key, title: into.title };
+    }
+    ctx.incidents.set(from, left);
+    await ctx.store.putIncident(left);
+    const view = await incidentView(left, ctx);
+    if (view && left.mergedInto) {
+      await ctx.sink.updateCard(view);
+      await ctx.sink.threadNote(view, { kind: 'info', text: `Moved under "${into.title}": ${g.alert.rule} is a symptom of that cause.` });
+    }
+  }
 }
 
 async function markDelivered(group: PipelineItem[], key: string, ctx: PipelineContext): Promise<void> {

@@ -13,6 +13,15 @@ export const approveAction: ActionSpec<DecisionButtonValue> = {
   effect: 'reply',
   schema: decisionValue,
   repeat: { whileRunning: true },
+  // The remediation policy (who may approve, never the requester unless low-risk + selfApprove, expiry, this
+  // preview); the engine asks it again when it runs, so a press racing a change is still judged on fresh state.
+  async mayPress(ctx, v) {
+    const engine = ctx.doctor.remediations;
+    const r = await engine?.get(v.id);
+    if (!engine || !r || r.state !== 'pending') return undefined; // answered by the handler ("already decided")
+    const d = engine.policy.mayApprove({ action: r.action, requester: r.requester, previewId: r.preview.id, digest: r.preview.digest, expiresAt: r.expiresAt }, ctx.user, v, Date.now(), ctx.channel);
+    return d.ok ? undefined : d.reason;
+  },
   async handle(ctx, v) {
     const engine = ctx.doctor.remediations;
     if (!engine) throw new ActionRefusal('remediations are not configured on this bot');

@@ -8,6 +8,13 @@ export const denyAction: ActionSpec<DecisionButtonValue> = {
   summary: 'deny the pending remediation shown (the requester withdraws it)',
   effect: 'reply',
   schema: decisionValue,
+  async mayPress(ctx, v) {
+    const engine = ctx.doctor.remediations;
+    const r = await engine?.get(v.id);
+    if (!engine || !r || r.state !== 'pending') return undefined;
+    const d = engine.policy.mayDeny({ action: r.action, requester: r.requester, previewId: r.preview.id, digest: r.preview.digest, expiresAt: r.expiresAt }, ctx.user);
+    return d.ok ? undefined : d.reason;
+  },
   async handle(ctx, v) {
     const engine = ctx.doctor.remediations;
     if (!engine) throw new ActionRefusal('remediations are not configured on this bot');

@@ -66,8 +66,20 @@ export const logsCommand: CommandSpec = {
       blocks: [
         { type: 'text', text: header },
         { type: 'code', text: res.lines.length ? res.lines.join('\n') : '(no lines in this window)' },
-        ...(res.truncated ? [{ type: 'context' as const, text: `Showing the last ${q.tail} lines; use \`--tail\` or \`--grep\` to narrow.` }] : []),
+        { type: 'context' as const, text: coverage(res, q.tail) },
       ],
     };
   },
 };
+
+/** Whether what is shown covers the whole window, said plainly (a tail can hide the start of the window). */
+function coverage(res: { lines: string[]; truncated: boolean; matched?: number; windowScanned?: boolean }, tail: number): string {
+  if (res.windowScanned === false) {
+    return `Not the whole window: the search stopped at its scan limit, so older lines of the window were not read. Narrow \`--since\`.`;
+  }
+  if (res.truncated) {
+    const of = res.matched !== undefined && res.matched > res.lines.length ? ` of ${res.matched}` : '';
+    return `Not the whole window: showing the last ${tail}${of} lines; the window starts earlier. Use \`--tail\`, \`--since\` or \`--grep\` to see the rest.`;
+  }
+  return `The whole window: all ${res.lines.length} line(s).`;
+}

@@ -1,11 +1,13 @@
 /**
  * Every `/ws` subcommand, in help order. Adding one = one file + one line here.
  */
+import { alertsCommand } from './alerts';
 import { auditCommand } from './audit';
 import { checkCommand } from './check';
 import { makeHelpCommand } from './help';
 import { historyCommand } from './history';
 import { logsCommand } from './logs';
+import { maintenanceCommand } from './maintenance';
 import { remediateCommand } from './remediate';
 import { statusCommand } from './status';
 import type { CommandSpec } from './types';
@@ -17,6 +19,8 @@ export const commands: readonly CommandSpec[] = [
   historyCommand,
   remediateCommand,
   auditCommand,
+  alertsCommand,
+  maintenanceCommand,
   makeHelpCommand(() => commands),
 ];
 
