@@ -1,6 +1,6 @@
 /**
  * Token flush at scale: 1,000,000 `allthrive:1:ws_conn_token:*` keys among 1,000,000 other keys of the cache
- * DB, removed by the remediation's primitive (SCAN + pipelined UNLINK, batches of 1000), against what a person
+ * DB, removed by the remediation's primitive (SCAN COUNT 1000 + pipelined UNLINK, 2 in flight), against what a person
  * would otherwise run:
  *
  *   redis-cli -n 2 --scan --pattern 'allthrive:1:ws_conn_token:*' | xargs -n 1000 redis-cli -n 2 unlink
@@ -90,7 +90,10 @@ export async function benchFlush(): Promise<BenchResult> {
     process.stderr.write(`  refilling…\n`);
     await fill(client);
     probe.mark();
-    const r = await unlinkMatching(client, PATTERN);
+    const r = await unlinkMatching(client, PATTERN, {
+      ...(process.env.FLUSH_SCAN_COUNT ? { scanCount: Number(process.env.FLUSH_SCAN_COUNT) } : {}),
+      ...(process.env.FLUSH_IN_FLIGHT ? { maxInFlight: Number(process.env.FLUSH_IN_FLIGHT) } : {}),
+    });
     probe.mark();
     const windows = await probe.stop();
     const left = await client.dbsize();

@@ -22,10 +22,12 @@ demo make           make
 demo python3        python3
 demo redis-server   redis-server
 demo prometheus     prometheus
+demo fonts-dejavu-core /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 test podman         podman
 test runc           /usr/sbin/runc
 test busybox-static /bin/busybox
 test debootstrap    /usr/sbin/debootstrap
+test tmux           tmux
 test python3-daphne                       /usr/lib/python3/dist-packages/daphne
 test python3-django-channels              /usr/lib/python3/dist-packages/channels
 test python3-channels-redis               /usr/lib/python3/dist-packages/channels_redis

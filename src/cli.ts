@@ -114,6 +114,13 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('why <symptom...>')
+    .description('triage one symptom (offline, no-messages, timeout, auth, duplicates, port-3000): only the checks that split its causes')
+    .action(async (words: string[]) => {
+      process.exitCode = await once(`why ${words.map(quoteArg).join(' ')}`, program.opts());
+    });
+
+  program
     .command('logs [service]')
     .description('recent container logs of a compose service, secrets redacted')
     .option('--since <duration>', 'time window, e.g. 30s, 10m, 2h', '10m')

@@ -8,12 +8,16 @@ import type { ConsoleExtra } from './console/console';
 import type { AlertService } from './alerts/service';
 import { ConfigError } from './config/load';
 import { Doctor } from './core/doctor';
-import { Lifecycle, type StopReport } from './lifecycle/shutdown';
+import { Lifecycle, settledBy, type StopReport } from './lifecycle/shutdown';
 import { createLogger, type Logger } from './telemetry/logger';
 import { recordReport } from './telemetry/metrics';
 import { stateStoreProbe } from './telemetry/readiness';
 import { DEFAULT_METRICS_PORT } from './telemetry/ports';
 import { OpsServer } from './telemetry/server';
+import type { Notifier } from './scheduler/types';
+import { slackNotifier } from './slack/notifier';
+import { openStateStore } from './state/open';
+import type { StateStore } from './state/store';
 
 
 export interface StartOptions {
@@ -66,11 +70,20 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     timeoutMs: config.telemetry.shutdownTimeoutMs,
     log: (level, msg) => logger[level](msg),
   });
-  const doctor = Doctor.create(config);
+  // The embedded SQLite file in stateDir by default; `state.store: redis` shares it between replicas.
+  const store = openStateStore(config);
+  const doctor = Doctor.create(config, { stateStore: store });
   doctor.onReport((r) => recordReport(r, { full: r.findings.length >= doctor.checkNames(r.env).length }));
   lifecycle.on('close', 'doctor', () => doctor.close());
+  lifecycle.on('close', 'state-store', () => store.close());
   // Expire unanswered approvals and tell the truth about executions a previous run of the bot left behind.
   await doctor.remediations.start();
+  lifecycle.on('intake', 'remediation-sweeps', () => doctor.remediations.stop());
+  // A remediation already executing finishes (its verification included) within the bound; one cut off by the
+  // bound is marked `interrupted` by the next sweep (any replica, or this bot's next start), never re-run.
+  lifecycle.on('work', 'remediations', async (deadline) => {
+    if (!(await settledBy(doctor.remediations.idle(), deadline - 2000))) logger.warn('a remediation was still executing at shutdown: it will be recorded as interrupted');
+  });
 
   const { slackMode, startSlackApp } = await import('./slack/app');
   const mode = slackMode(config);
@@ -88,7 +101,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   if (port !== undefined) {
     ops = new OpsServer({ port, host: config.telemetry.host });
     await ops.start();
-    ops.addReadiness('state', stateStoreProbe(doctor.stateStore));
+    ops.addReadiness('state', stateStoreProbe(store));
     const server = ops;
     lifecycle.on('intake', 'readyz', () => server.markStopping());
     // Last: /healthz answers until everything else has stopped.
@@ -118,6 +131,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
       await app.flush(deadline);
     });
     logger.info({ mode }, 'ws-doctor is listening to Slack');
+    if (config.schedule.enabled) await startSchedule(config, doctor, store, slackNotifier(app.queue), lifecycle, logger);
     if (alertsOn) {
       const { buildAlertService } = await import('./alerts/build');
       const service = buildAlertService({
@@ -170,6 +184,21 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     exitSoon(report);
   }
   return running;
+}
+
+/** Scheduled jobs (status on change, digest, cleanup), coordinated through the state store across replicas. */
+async function startSchedule(config: Config, doctor: Doctor, store: StateStore, notifier: Notifier, lifecycle: Lifecycle, logger: Logger): Promise<void> {
+  const { buildSchedule, replicaId } = await import('./scheduler/wire');
+  const replica = replicaId();
+  const { scheduler } = buildSchedule({ config, doctor, store, notifier, holder: replica, log: (level, msg) => logger[level](msg) });
+  doctor.schedule = async () => ({ jobs: await scheduler.info(), replica, leader: scheduler.coordinator.isLeader });
+  lifecycle.on('intake', 'scheduler', () => scheduler.stopFiring());
+  lifecycle.on('work', 'scheduled-runs', async (deadline) => {
+    if (!(await scheduler.drain(deadline - 2000))) logger.warn('a scheduled run was still going at shutdown: it stops at its next step');
+  });
+  lifecycle.on('release', 'scheduler-lease', () => scheduler.release());
+  await scheduler.start();
+  logger.info(`scheduler started as ${replica} (${scheduler.coordinator.isLeader ? 'leading' : 'standby'}); status ${config.schedule.status}, digest ${config.schedule.digest} ${config.schedule.timezone}`);
 }
 
 /**

@@ -8,7 +8,7 @@
  * token: only its redacted form may appear anywhere.
  */
 import { requestConnectionToken } from '../targets/connection-token';
-import { openWebSocket, frameJson, type ProbeSocket, type WsOpenResult } from '../targets/websocket';
+import { describeClose, openWebSocket, frameJson, type ProbeSocket, type WsOpenResult } from '../targets/websocket';
 import {
   counterChanges,
   evidenceOf,
@@ -114,7 +114,7 @@ async function converse(sock: ProbeSocket, timeoutMs: number, signal: AbortSigna
   if (hello.kind !== 'message' || frameJson(hello.data)?.event !== 'connected') {
     sock.terminate();
     if (hello.kind === 'timeout') c.failure = { text: `upgraded but no "connected" frame within ${timeoutMs} ms`, signal: 'handshake-timeout' };
-    else if (hello.kind === 'close') c.failure = { text: `upgraded, then closed with ${hello.code} before "connected"`, signal: 'handshake-closed' };
+    else if (hello.kind === 'close') c.failure = { text: `upgraded, then ended with ${describeClose(hello)} before "connected"`, signal: 'handshake-closed' };
     else c.failure = { text: 'upgraded, but the first frame is not {"event":"connected"}', signal: 'handshake-unexpected-frame' };
     return c;
   }
@@ -128,7 +128,7 @@ async function converse(sock: ProbeSocket, timeoutMs: number, signal: AbortSigna
     }
     if (f.kind !== 'message') {
       sock.terminate();
-      c.failure = { text: f.kind === 'close' ? `closed with ${f.code} instead of answering ping` : `no pong within ${timeoutMs} ms (F5)`, signal: 'no-pong' };
+      c.failure = { text: f.kind === 'close' ? `ended with ${describeClose(f)} instead of answering ping` : `no pong within ${timeoutMs} ms (F5)`, signal: 'no-pong' };
       return c;
     }
   }

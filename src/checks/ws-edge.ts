@@ -4,7 +4,7 @@
  * channel-layer Redis dead the client still sees a healthy answer (§12). A 3xx on the upgrade is a proxy's
  * redirect (Django does not redirect upgrades, §12) — the SSL-redirect signature when it points at https.
  */
-import { openWebSocket, frameJson } from '../targets/websocket';
+import { describeClose, openWebSocket, frameJson } from '../targets/websocket';
 import { is3xx } from './probe-helpers';
 import type { Check, CheckOutcome } from './types';
 
@@ -57,7 +57,7 @@ export const wsEdge: Check = {
     const frame = first.kind === 'message' ? frameJson(first.data) : undefined;
     if (first.kind !== 'message' || frame?.status !== 'ok') {
       sock.terminate();
-      const got = first.kind === 'message' ? 'an unexpected frame' : first.kind === 'close' ? `close ${first.code}` : 'nothing';
+      const got = first.kind === 'message' ? 'an unexpected frame' : first.kind === 'close' ? describeClose(first) : 'nothing';
       return {
         status: 'fail',
         summary: `WS ${path}: upgraded but got ${got} instead of {"status":"ok"}`,

@@ -50,6 +50,13 @@ export const policySchema = z
     actions: z.record(z.string(), actionPolicySchema).default({}).describe('Per-action rules, by remediation id.'),
     approvalTtlSeconds: z.number().int().positive().max(86400).default(600).describe('How long a request waits for approval before it expires.'),
     verifyDeadlineSeconds: z.number().int().positive().default(120).describe('How long verification re-runs the checks before it calls the action failed.'),
+    lockTtlSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(600)
+      .default(30)
+      .describe('Lease of a target lock, renewed while an action runs: a bot that died mid-action is found (and its run called interrupted) after this long.'),
     breakerFailures: z.number().int().positive().default(2).describe('Failed runs in a row (per action and target) that open the circuit breaker.'),
     breakerOpenSeconds: z.number().int().positive().default(1800).describe('How long an open breaker refuses the action.'),
   })

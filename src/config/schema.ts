@@ -5,6 +5,7 @@
  * Every leaf carries a description: the README's configuration reference is generated from this file
  * (`npm run docs`), so the documentation cannot drift from the code.
  */
+import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { alertsSchema } from './alerts';
 import { policySchema } from './policy-schema';
@@ -281,6 +282,29 @@ export const stateSchema = z
   })
   .prefault({});
 
+const cronPattern = (def: string, what: string) =>
+  z
+    .string()
+    .refine((p) => validateCron(p), 'must be a cron pattern: 5 fields (minute hour day month weekday) or 6 with seconds first')
+    .default(def)
+    .describe(what);
+
+export const scheduleSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Run the scheduled jobs while the bot runs as a Slack app (never in the console or one-shot commands).'),
+    channel: z.string().optional().describe('Slack channel id for verdict changes and the digest; unset = jobs run and remember, nothing is posted.'),
+    envs: z.array(z.string()).default([]).describe('Environments the scheduled status and digest cover; empty = every environment.'),
+    status: cronPattern('*/5 * * * *', 'When the full status runs (posts only when a verdict changes).'),
+    digest: cronPattern('0 9 * * *', 'When the daily digest is posted (uptime per check, incidents, remediations).'),
+    cleanup: cronPattern('* * * * *', 'When expired silences, approvals and other timed-out state are removed.'),
+    timezone: z.string().default('UTC').describe('IANA time zone of the cron patterns (e.g. `Europe/Berlin`).'),
+    leaseTtlMs: ms(
+      30000,
+      'Scheduler lease TTL across replicas: a dead leader\'s jobs move to another replica within it. Keep it below the shortest job interval.',
+    ),
+  })
+  .prefault({});
+
 export const telemetrySchema = z
   .strictObject({
     port: z
@@ -308,6 +332,7 @@ export const configSchema = z
     alerts: alertsSchema,
     policy: policySchema,
     telemetry: telemetrySchema,
+    schedule: scheduleSchema,
     stateDir: z
       .string()
       .default('.ws-doctor')

@@ -26,6 +26,35 @@ export interface LogsResult {
   windowScanned?: boolean;
 }
 
+/** One run of a scheduled job, as remembered in the state store (any replica's). */
+export interface ScheduledJobRun {
+  at: string;
+  ok: boolean;
+  ms: number;
+  note?: string;
+  /** Which replica ran it. */
+  by: string;
+}
+
+/** A scheduled job as `/ws schedule` shows it. */
+export interface ScheduledJobInfo {
+  name: string;
+  description: string;
+  cron: string;
+  timezone: string;
+  lastRun?: ScheduledJobRun;
+  nextRun?: string;
+  /** Running on this replica right now. */
+  running: boolean;
+}
+
+export interface ScheduleView {
+  jobs: ScheduledJobInfo[];
+  /** This replica's id and whether it holds the scheduler lease. */
+  replica: string;
+  leader: boolean;
+}
+
 export interface DoctorApi {
   readonly defaultEnv: string;
   envNames(): string[];
@@ -45,6 +74,8 @@ export interface DoctorApi {
   logsUnavailable(env: string): string | undefined;
   /** Guarded remediations (policy, approvals, locks, audit), kept in the bot's state store. */
   readonly remediations?: RemediationEngine;
+  /** The scheduled jobs (set when the bot runs its scheduler; absent in the console and one-shot commands). */
+  schedule?(): Promise<ScheduleView>;
   /** The alerts core, when alert rules run in this process (`/ws alerts`, `/ws maintenance`, card buttons). */
   readonly alerts?: AlertsApi;
 }

@@ -14,7 +14,7 @@ import { fetchLogs } from '../logs/logs-command';
 import { HistoryStore, type HistoryEntry } from '../state/history';
 import { buildTargets } from '../targets/build';
 import type { Targets } from '../targets/targets';
-import type { DoctorApi, LogsQuery, LogsResult } from './api';
+import type { DoctorApi, LogsQuery, LogsResult, ScheduleView } from './api';
 import type { Finding } from '../checks/types';
 import type { EnvConfig } from '../config/schema';
 import type { RemediationEngine } from '../remediations/engine';
@@ -53,6 +53,8 @@ export class Doctor implements DoctorApi {
   private readonly checks: readonly Check[];
   private readonly listeners: Array<(r: StatusReport) => void> = [];
   readonly remediations: RemediationEngine;
+  /** The scheduled jobs; set by main.ts when the bot runs its scheduler (scheduler/wire.ts). */
+  schedule?: () => Promise<ScheduleView>;
   /** The bot's own memory (state/store.ts): history, approvals, locks, audit, alert states, silences. */
   readonly stateStore: StateStore;
 

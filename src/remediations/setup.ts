@@ -15,5 +15,12 @@ export function createRemediations(
 ): RemediationEngine {
   const problems = policyProblems(config.policy, allActions, checkNames);
   if (problems.length) throw new ConfigError('config', problems);
-  return new RemediationEngine({ store, policy: new Policy(config.policy, allActions), host, actions: allActions, ...extra });
+  return new RemediationEngine({
+    store,
+    policy: new Policy(config.policy, allActions),
+    host,
+    actions: allActions,
+    leaseTtlMs: config.policy.lockTtlSeconds * 1000,
+    ...extra,
+  });
 }

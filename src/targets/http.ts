@@ -92,8 +92,27 @@ export function elapsed(startedPerfNow: number): number {
   return Math.round(performance.now() - startedPerfNow);
 }
 
+/**
+ * The body, streamed and cut at `max` characters' worth of bytes: reading stops (and the rest is cancelled)
+ * once enough has arrived, so a 90 MB answer costs at most `max` bytes of memory, never the whole body.
+ */
 async function readCapped(res: Response, max: number): Promise<string> {
-  const text = await res.text();
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    if (size >= max) await reader.cancel().catch(() => undefined);
+    else reader.releaseLock();
+  }
+  const text = Buffer.concat(chunks, size).toString('utf8');
   return text.length > max ? text.slice(0, max) : text;
 }
 

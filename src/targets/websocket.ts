@@ -15,8 +15,20 @@ export type WsOpenResult =
 
 export type WsFrameResult =
   | { kind: 'message'; data: string; atMs: number }
+  /** The server's close, or a protocol violation (1002 reserved opcode / RSV bits, 1009 frame too large) with its reason. */
   | { kind: 'close'; code: number; reason: string }
   | { kind: 'timeout' };
+
+/**
+ * Largest frame a probe accepts. Every frame the stack sends a probe is a small JSON object; a 90 MB frame is
+ * an attack or a broken proxy, and is refused while arriving (close 1009) instead of being buffered.
+ */
+export const MAX_PROBE_FRAME_BYTES = 1024 * 1024;
+
+/** `close 1002 (protocol error: …)`: how findings name how a socket ended. */
+export function describeClose(f: { code: number; reason: string }): string {
+  return f.reason ? `close ${f.code} (${f.reason.slice(0, 100)})` : `close ${f.code}`;
+}
 
 export interface WsOpenOptions {
   timeoutMs: number;
@@ -38,6 +50,7 @@ export async function openWebSocket(url: string, o: WsOpenOptions): Promise<WsOp
     const ws = new WebSocket(url, {
       followRedirects: false,
       perMessageDeflate: false,
+      maxPayload: MAX_PROBE_FRAME_BYTES,
       ...(o.origin ? { origin: o.origin } : {}),
       ...(o.headers ? { headers: o.headers } : {}),
     });
@@ -75,10 +88,21 @@ export class ProbeSocket {
 
   constructor(private readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => this.push({ kind: 'message', data: isBinary ? '' : String(data), atMs: elapsed(this.started) }));
-    ws.on('close', (code, reason) => {
-      this.closed = { code, reason: String(reason) };
-      this.push({ kind: 'close', ...this.closed });
+    ws.on('close', (code, reason) => this.end(code, String(reason)));
+    // A protocol violation (reserved opcode, RSV bits, absurd length, frame over maxPayload) surfaces here.
+    // `ws` would then wait up to 30 s for a closing handshake a broken server never sends: name the error at
+    // once and drop the connection.
+    ws.on('error', (err: Error & { code?: string }) => {
+      const code = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 1009 : 1002;
+      this.end(code, `${code === 1009 ? 'frame too large' : 'protocol error'}: ${err.message}`);
+      ws.terminate();
     });
+  }
+
+  private end(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = { code, reason };
+    this.push({ kind: 'close', ...this.closed });
   }
 
   private push(f: WsFrameResult): void {

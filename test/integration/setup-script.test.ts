@@ -67,8 +67,16 @@ test('everything present: nothing is called and nothing is printed', () => {
 test('`test` adds only the test peers that are still missing', () => {
   const r = run('test');
   expect(r.code).toBe(0);
-  // runc and busybox-static are probed by absolute path; `npm test` has installed them on this machine already.
-  expect(r.calls).toEqual(['apt-get update -qq', 'apt-get install -y -qq podman']);
+  // Only the test packages probed by command name are missing on this PATH (the rest are probed by absolute path
+  // and `npm test` has installed them on this machine already); read from the script's own list.
+  const list = /PACKAGES='([^']*)'/.exec(readFileSync(path.join(REPO, 'scripts', 'setup.sh'), 'utf8'))![1]!;
+  const byName = list
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[0] === 'test' && f[2] && !f[2].startsWith('/'))
+    .map((f) => f[1]);
+  expect(byName).toContain('podman');
+  expect(r.calls).toEqual(['apt-get update -qq', `apt-get install -y -qq ${byName.join(' ')}`]);
   expect(run('test').calls).toEqual([]);
 });
 

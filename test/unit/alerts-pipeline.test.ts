@@ -18,7 +18,7 @@ import type { IncidentSink } from '../../src/alerts/sink';
 import { advance, newState } from '../../src/alerts/state-machine';
 import type { AlertState, CardRef, IncidentView, ThreadNote } from '../../src/alerts/types';
 import type { PromQueryResult } from '../../src/targets/prometheus';
-import { MemoryStore } from '../support/memory-store';
+import { MemoryStateStore as MemoryStore } from '../../src/state/memory-store';
 
 const base = (over: Partial<AlertState> = {}): AlertState => ({
   ...newState({ fingerprint: over.fingerprint ?? 'fp1', rule: over.rule ?? 'A', env: 'demo', origin: 'rule', labels: { alertname: over.rule ?? 'A' }, annotations: {}, severity: 'warning' }, 0),

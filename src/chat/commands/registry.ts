@@ -9,16 +9,20 @@ import { historyCommand } from './history';
 import { logsCommand } from './logs';
 import { maintenanceCommand } from './maintenance';
 import { remediateCommand } from './remediate';
+import { scheduleCommand } from './schedule';
 import { statusCommand } from './status';
+import { whyCommand } from './why';
 import type { CommandSpec } from './types';
 
 export const commands: readonly CommandSpec[] = [
   statusCommand,
   checkCommand,
+  whyCommand,
   logsCommand,
   historyCommand,
   remediateCommand,
   auditCommand,
+  scheduleCommand,
   alertsCommand,
   maintenanceCommand,
   makeHelpCommand(() => commands),

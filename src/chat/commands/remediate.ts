@@ -69,6 +69,8 @@ export const remediateCommand: CommandSpec = {
     if (runbook) return runbookMessage(runbook, ctx.prefix);
     if (!engine) return problemMessage('Remediations need the bot’s state store, which is not configured here.');
     const who = ctx.user ?? { id: 'local:unknown' };
+    // A one-shot CLI has no background sweep: settle expired requests and dead bots' runs before answering.
+    await engine.sweep().catch(() => undefined);
     if (first === 'approve') {
       const [id, previewId] = rest as [string, string];
       const req = await engine.get(id);

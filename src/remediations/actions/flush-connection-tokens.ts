@@ -45,7 +45,7 @@ export const flushConnectionTokens: RemediationAction<Record<string, never>> = {
       const label = `db ${db} · ${pattern}`;
       const count = `${c.complete ? '' : '≥ '}${c.count} key${c.count === 1 ? '' : 's'}`;
       return {
-        summary: c.count === 0 ? `No connection tokens in DB ${db}: nothing to flush` : `Unlink ${count} in DB ${db} (SCAN + UNLINK, batches of 1000)`,
+        summary: c.count === 0 ? `No connection tokens in DB ${db}: nothing to flush` : `Unlink ${count} in DB ${db} (SCAN COUNT 1000 + UNLINK)`,
         items: [
           { kind: 'keys', label, detail: `${count}${c.samples.length ? `, e.g. ${c.samples.join(', ')}` : ''}` },
           { kind: 'note', label: `untouched`, detail: `every other key of DB ${db}; DB ${ctx.env.redis.dbs.broker} (Celery broker) and DB ${ctx.env.redis.dbs.channelLayer} (channel layer) not opened` },
