@@ -14,6 +14,7 @@ const BENCHES: Bench[] = [
   { name: 'ack', file: './ack', fn: 'benchAck' },
   { name: 'flush', file: './flush', fn: 'benchFlush' },
   { name: 'alerts', file: './alerts', fn: 'benchAlerts' },
+  { name: 'rss', file: './rss', fn: 'benchRss' },
 ];
 
 async function main(): Promise<void> {

@@ -15,7 +15,6 @@ import { renderForStream } from './console/render';
 import { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 import { startBot } from './main';
-import { launchDemo } from './demo-launch';
 import { localUser } from './util/local-user';
 
 export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
@@ -245,6 +244,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--fault <name...>', 'switch these faults on before starting'))
     .action(async (o: { once?: boolean; fault?: string[] }) => {
       oneShot = Boolean(o.once);
+      const { launchDemo } = await import('./demo-launch');
       process.exitCode = await launchDemo({ once: Boolean(o.once), faults: o.fault ?? [], config: program.opts<GlobalOpts>().config });
     });
 
