@@ -10,6 +10,8 @@ type Bench = { name: string; file: string; fn: string };
 
 const BENCHES: Bench[] = [
   { name: 'status', file: './status', fn: 'benchStatus' },
+  { name: 'cli-status', file: './cli', fn: 'benchCliStatus' },
+  { name: 'cli-help', file: './cli', fn: 'benchCliHelp' },
   { name: 'logscan', file: './logscan', fn: 'benchLogScan' },
   { name: 'ack', file: './ack', fn: 'benchAck' },
   { name: 'flush', file: './flush', fn: 'benchFlush' },

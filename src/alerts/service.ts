@@ -140,7 +140,13 @@ export class AlertService {
   }
 
   private async context(env: string, all: AlertState[], now: number): Promise<PipelineContext> {
-    const incidents = new Map((await this.alerts.incidents()).map((i) => [i.key, i] as const));
+    const incidents = new Map<string, Incident>();
+    // Closed incidents are kept as long as they may reopen (and a day for `/ws alerts` history), then forgotten.
+    const keepClosedMs = Math.max(this.o.reopenWithinMs ?? 3_600_000, 86_400_000);
+    for (const i of await this.alerts.incidents()) {
+      if (i.closedAt !== undefined && now - i.closedAt > keepClosedMs) await this.alerts.deleteIncident(i.key);
+      else incidents.set(i.key, i);
+    }
     return {
       now,
       env,
@@ -349,11 +355,11 @@ export class AlertService {
       const fp = fingerprint(env, `test:${rule.name}`, labels);
       const base = newState({ fingerprint: fp, rule: rule.name, env, origin: 'rule', labels, annotations: { ...rule.annotations, summary: `TEST — ${rule.annotations.summary ?? rule.name}` }, severity: rule.severity }, now);
       const alert: AlertState = { ...base, phase: 'firing', firedAt: now, activeSince: now, test: true, summary: `Test notification requested by ${user}` };
-      await this.alerts.putAlert(alert);
       const delivered = await this.deliver(env, [alert], now, [{ alert, rule }]);
       const key = delivered[0]?.incidentKey;
-      // The test alert is gone at once; its card stays, marked as a test.
-      await this.alerts.putAlert({ ...alert, phase: 'resolved', resolvedAt: now, notified: { phase: 'resolved', flapping: false, at: now, incident: key ?? '' } });
+      // The test is over at once: the card turns green (still marked as a test) and the alert is never stored.
+      const resolved: AlertState = { ...alert, phase: 'resolved', resolvedAt: now };
+      if (delivered.length) await this.deliver(env, [resolved], now, [{ alert: resolved, rule }]);
       return delivered.length
         ? { ok: true, message: `Test notification for ${rule.name} sent.`, ...(key ? { incident: key } : {}) }
         : { ok: false, message: 'The test notification was not delivered (see the logs).' };

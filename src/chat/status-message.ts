@@ -25,6 +25,8 @@ export function statusMessage(report: StatusReport, opts: { check?: string } = {
   for (const other of verdict.otherCauses) {
     blocks.push({ type: 'text', text: `*Also:* ${other.title} — ${other.nextStep}` });
   }
+  // What the probe itself changed (a refused handshake lowers the user's counter, so the next run may differ).
+  if (verdict.probeChanges?.length) blocks.push({ type: 'context', text: `The probe changed: ${verdict.probeChanges.join('; ')}` });
   const rows = [...report.findings]
     .sort((a, b) => ORDER[a.status] - ORDER[b.status])
     .map((f) => ({

@@ -152,6 +152,21 @@ export const CAUSES: readonly CauseRule[] = [
     ref: 'guide Issue 4 / target-system check 1',
   },
   {
+    id: 'django-requests-hang',
+    title: 'Django requests hang past the middleware (the process and Redis answer)',
+    severity: 'down',
+    signals: ['timeout'],
+    // The constant liveness answer comes back and Redis answers the bot, yet views time out: the DB, the web
+    // process's own cache connection, or an overloaded worker pool — not something a restart is known to fix.
+    when: (f) => f.ok('http-liveness') && !f.hasSignal('redis-timeout') && ['db-health', 'token-issuance'].some((c) => f.get(c)?.signals?.includes('timeout')),
+    explains: [...DJANGO_VIEWS, 'backend-logs'],
+    why: (m) =>
+      `Requests that go through Django's middleware and views time out (${list(m)}) while /api/v1/health/ (answered before them) and Redis answer: a view waits on the database, on the web process's own cache connection, or on a saturated worker pool.`,
+    nextStep: 'Check the db container and `/ws logs web` for slow queries or a pool limit ("QueuePool limit"), and the web process\'s `CACHE_URL` host.',
+    remediations: [],
+    ref: 'guide Issue 4 / target-system check 1-2',
+  },
+  {
     id: 'redis-oom',
     title: 'Redis is full and refuses writes (maxmemory with noeviction)',
     severity: 'down',

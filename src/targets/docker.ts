@@ -9,8 +9,11 @@
 import http from 'node:http';
 import type Docker from 'dockerode';
 
-/** dockerode (with ssh2 and docker-modem, ~13 MB) is loaded when an engine target is first built, not at start. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+/**
+ * dockerode (with its ssh2/gRPC/protobuf dependencies) is the heaviest module the bot has: required only when
+ * an environment actually talks to an engine, so `status` with `docker.enabled: false` and every other
+ * one-shot command do not pay for it.
+ */
 const loadDockerode = (): typeof Docker => require('dockerode') as typeof Docker;
 import type { EnvConfig } from '../config/schema';
 import { redact } from '../telemetry/redact';

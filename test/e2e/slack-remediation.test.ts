@@ -25,7 +25,7 @@ let cache: Redis;
 beforeAll(async () => {
   redis = await startRedisServer();
   backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 1000 });
-  const config = demoConfig(parseConfig({}), backend, redis.url);
+  const config = demoConfig(parseConfig({ policy: { commands: { remediate: ['U0ALICE', 'U0BOB'] } } }), backend, redis.url);
   doctor = Doctor.create(config, { stateDir: null });
   h = await startSlackHarness({ transport: 'http', config, doctor });
   cache = new Redis(redis.url, { db: config.environments[config.defaultEnv]?.redis.dbs.cache ?? 2 });
@@ -61,10 +61,12 @@ test('request → self-approval refused → second person approves → executed 
   expect(card.versions.length).toBe(versions);
   expect(await cache.get('allthrive:1:ws_connections:user:42')).toBe('7');
 
-  // Bob approves, and double-clicks (a second delivery with a fresh trigger, as Slack sends it).
+  // Bob approves; Slack retries that delivery; Bob double-clicks (a fresh trigger, as Slack sends it).
   const click = h.standIn.click(card, { kind: 'approve' }, 'U0BOB');
+  const second = h.standIn.click(card, { kind: 'approve' }, 'U0BOB');
   await h.driver.action(click);
-  await h.driver.action(h.standIn.click(card, { kind: 'approve' }, 'U0BOB'));
+  await h.driver.action(click);
+  await h.driver.action(second);
   await waitFor(() => /Done and verified/.test(visibleText(card)) && card, 'the card to say done', 30000);
   await h.app.idle();
   expect(await cache.exists('allthrive:1:ws_connections:user:42', 'allthrive:1:ws_rate:user:42')).toBe(0);
@@ -77,6 +79,14 @@ test('request → self-approval refused → second person approves → executed 
   expect(executions).toHaveLength(1);
   expect(await doctor.remediations.audit.verify()).toMatchObject({ ok: true });
   expect(h.standIn.liveMarkup).toEqual([]);
+});
+
+test('a person the policy does not allow to run /ws remediate is refused, and nothing is requested', async () => {
+  const before = (await doctor.remediations.list()).length;
+  await h.driver.command(h.standIn.slashCommand({ text: 'remediate clear-leaked-counters 42', user: 'U0EVE', channel: 'C0OPS' }));
+  const refusal = await waitFor(() => h.standIn.ephemerals('U0EVE')[0], 'the refusal');
+  expect(visibleText(refusal)).toMatch(/Not allowed: `remediate` is limited to/);
+  expect((await doctor.remediations.list()).length).toBe(before);
 });
 
 test('a card Slack no longer has is posted afresh when its request changes', async () => {

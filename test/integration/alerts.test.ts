@@ -27,7 +27,7 @@ import { prometheusAvailable, PROMETHEUS_INSTALL_HINT, startPrometheus, waitForS
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 import type { StoredMessage } from '../peers/slack-api';
 import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
-import { MemoryStore } from '../support/memory-store';
+import { MemoryStateStore as MemoryStore } from '../../src/state/memory-store';
 
 jest.setTimeout(120_000);
 

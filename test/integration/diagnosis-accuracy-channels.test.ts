@@ -11,7 +11,7 @@ import { Doctor } from '../../src/core/doctor';
 import { ChannelsStack, type PeerFaultName } from '../peers/channels-stack';
 import { CHANNELS_CASES, judge, table, type AccuracyRow } from '../accuracy/cases';
 
-jest.setTimeout(90_000);
+jest.setTimeout(120_000);
 
 let stack: ChannelsStack;
 const rows: AccuracyRow[] = [];
@@ -33,9 +33,10 @@ function config(): Config {
   const thresholds = { ...env.checks.thresholds, redisPingWarnMs: 1000, tokenLatencyWarnMs: 3000, handshakeWarnMs: 3000 };
   const peer = {
     ...env,
-    backend: { ...env.backend, timeoutMs: 2500, loginPerMinute: 60 },
+    // Generous: a Python peer on a loaded 2-core machine can take seconds per request; hangs are still hangs.
+    backend: { ...env.backend, timeoutMs: 5000, loginPerMinute: 60 },
     redis: { ...env.redis, commandTimeoutMs: 1500 },
-    checks: { ...env.checks, deadlineMs: 9000, timeoutMs: 8000, thresholds },
+    checks: { ...env.checks, deadlineMs: 16000, timeoutMs: 15000, thresholds },
   };
   return { ...loadConfig({ env: {} }), defaultEnv: 'peer', environments: { peer } };
 }

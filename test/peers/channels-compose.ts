@@ -59,7 +59,11 @@ export async function startComposeChannelsStack(podman: PodmanPeer, project: str
       ...(o.crashLoop ? { restart: 'always' as const } : {}),
       cmd: `exec ${channelsPeerArgv(webPort).map(shellQuote).join(' ')}`,
     });
-    if (!o.crashLoop) await waitForPort(webPort, 30000);
+    if (o.crashLoop) return;
+    await waitForPort(webPort, 30000);
+    // Django imports views lazily: the first request after a start can take seconds on a loaded machine. A
+    // deployment counts as up once it has answered one request (as an orchestrator's readiness probe would).
+    await fetch(`http://127.0.0.1:${webPort}/api/v1/health/`).catch(() => undefined);
   };
   await runWeb();
 

@@ -18,7 +18,7 @@ import type { IncidentSink } from '../../src/alerts/sink';
 import { advance, newState } from '../../src/alerts/state-machine';
 import type { AlertState, CardRef, IncidentView, ThreadNote } from '../../src/alerts/types';
 import type { PromQueryResult } from '../../src/targets/prometheus';
-import { MemoryStore } from '../support/memory-store';
+import { MemoryStateStore as MemoryStore } from '../../src/state/memory-store';
 
 const base = (over: Partial<AlertState> = {}): AlertState => ({
   ...newState({ fingerprint: over.fingerprint ?? 'fp1', rule: over.rule ?? 'A', env: 'demo', origin: 'rule', labels: { alertname: over.rule ?? 'A' }, annotations: {}, severity: 'warning' }, 0),
@@ -341,6 +341,9 @@ describe('AlertService over a scripted Prometheus', () => {
     const r = await svc.test('Token5xx', 'demo', 'bob');
     expect(r.ok).toBe(true);
     expect(t.sink.posts[0]!.root).toMatchObject({ test: true, annotations: { summary: expect.stringMatching(/^TEST/) } });
+    // Over at once: the card turns green, nothing of the test is left in the store to be evaluated later.
+    expect(t.sink.updates.at(-1)).toMatchObject({ status: 'resolved', root: { test: true } });
+    expect((await new AlertStore(t.store).alerts('demo')).filter((a) => a.test)).toEqual([]);
     expect(await svc.test('Nope', 'demo', 'bob')).toMatchObject({ ok: false });
   });
 });

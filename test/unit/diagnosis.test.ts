@@ -231,4 +231,10 @@ describe('diagnosis', () => {
     const v = diagnose(replace(healthy(), { ...f('chat-handshake', 'fail', ['handshake-403', 'handshake-403-connection-limit']), evidence: { probeChanged: 'ws_connections:user:42 5 → 4' } }));
     expect(v.probeChanges).toEqual(['chat-handshake: ws_connections:user:42 5 → 4']);
   });
+
+  it('views that time out while liveness and Redis answer are named as such, with no restart offered', () => {
+    const v = diagnose(replace(healthy(), f('db-health', 'fail', ['backend-down', 'timeout']), f('token-issuance', 'fail', ['backend-down', 'timeout']), f('chat-handshake', 'unknown')));
+    expect(v.rootCause?.id).toBe('django-requests-hang');
+    expect(v.rootCause?.remediations).toEqual([]);
+  });
 });

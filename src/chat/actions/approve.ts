@@ -17,7 +17,7 @@ export const approveAction: ActionSpec<DecisionButtonValue> = {
   // preview); the engine asks it again when it runs, so a press racing a change is still judged on fresh state.
   async mayPress(ctx, v) {
     const engine = ctx.doctor.remediations;
-    const r = await engine?.get(v.id);
+    const r = await engine?.get(v.id).catch(() => undefined);
     if (!engine || !r || r.state !== 'pending') return undefined; // answered by the handler ("already decided")
     const d = engine.policy.mayApprove({ action: r.action, requester: r.requester, previewId: r.preview.id, digest: r.preview.digest, expiresAt: r.expiresAt }, ctx.user, v, Date.now(), ctx.channel);
     return d.ok ? undefined : d.reason;
@@ -25,7 +25,10 @@ export const approveAction: ActionSpec<DecisionButtonValue> = {
   async handle(ctx, v) {
     const engine = ctx.doctor.remediations;
     if (!engine) throw new ActionRefusal('remediations are not configured on this bot');
-    const out = await engine.approve(v.id, ctx.user, { previewId: v.previewId, digest: v.digest }, ctx.channel);
+    // The bot's own store failing is said to the presser, never a silent press (nothing ran: the decision is a CAS).
+    const out = await engine.approve(v.id, ctx.user, { previewId: v.previewId, digest: v.digest }, ctx.channel).catch((err: unknown) => {
+      throw new ActionRefusal(`the bot could not record the decision (${(err as Error).message})`);
+    });
     if (out.kind === 'refused') throw new ActionRefusal(out.reason);
     if (out.kind === 'already') {
       return { message: { ...requestMessage(out.request, ctx.prefix), text: `Already decided: ${out.request.state}. Nothing more was done.` } };

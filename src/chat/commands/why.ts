@@ -22,7 +22,8 @@ export const whyCommand: CommandSpec = {
     const text = args.join(' ');
     if (!text.trim()) return `\`why\` needs a symptom. Known symptoms: ${known()}.`;
     if (findSymptom(text)) return undefined;
-    const guess = closest(text.toLowerCase(), SYMPTOMS.flatMap((s) => [s.id, ...s.aliases]));
+    // Bounded: the edit distance is quadratic, and the text is whatever someone typed.
+    const guess = closest(text.toLowerCase().slice(0, 40), SYMPTOMS.flatMap((s) => [s.id, ...s.aliases]));
     const hit = guess ? findSymptom(guess) : undefined;
     return `No symptom ${inlineCode(text.slice(0, 60))}.${hit ? ` Did you mean ${inlineCode(hit.id)}?` : ''} Known symptoms: ${known()}.`;
   },
