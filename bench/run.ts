@@ -17,6 +17,7 @@ const BENCHES: Bench[] = [
   { name: 'flush', file: './flush', fn: 'benchFlush' },
   { name: 'alerts', file: './alerts', fn: 'benchAlerts' },
   { name: 'rss', file: './rss', fn: 'benchRss' },
+  { name: 'state', file: './state', fn: 'benchState' },
 ];
 
 async function main(): Promise<void> {
