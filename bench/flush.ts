@@ -1,6 +1,6 @@
 /**
  * Token flush at scale: 1,000,000 `allthrive:1:ws_conn_token:*` keys among 1,000,000 other keys of the cache
- * DB, removed by the remediation's primitive (SCAN COUNT 1000 + pipelined UNLINK, 2 in flight), against what a person
+ * DB, removed by the remediation's primitive (SCAN COUNT 1000 + pipelined UNLINK, up to 8 in flight), against what a person
  * would otherwise run:
  *
  *   redis-cli -n 2 --scan --pattern 'allthrive:1:ws_conn_token:*' | xargs -n 1000 redis-cli -n 2 unlink

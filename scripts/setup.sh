@@ -15,7 +15,11 @@ cd "$(dirname "$0")/.."
 #   probe: a command looked up on PATH, or an absolute path the package installs (for programs in /usr/sbin,
 #   which a non-root PATH lacks, and for Python modules). Present probe = nothing to install.
 # To add a peer your tests need: one line here.
+# g++, make and python3 build better-sqlite3 (the embedded state store) where no prebuilt binary can be fetched.
 PACKAGES='
+demo g++            g++
+demo make           make
+demo python3        python3
 demo redis-server   redis-server
 demo prometheus     prometheus
 demo fonts-dejavu-core /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf

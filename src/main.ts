@@ -11,12 +11,12 @@ import { Doctor } from './core/doctor';
 import { Lifecycle, settledBy, type StopReport } from './lifecycle/shutdown';
 import { createLogger, type Logger } from './telemetry/logger';
 import { recordReport } from './telemetry/metrics';
-import { stateDirProbe } from './telemetry/readiness';
+import { stateStoreProbe } from './telemetry/readiness';
 import { DEFAULT_METRICS_PORT } from './telemetry/ports';
 import { OpsServer } from './telemetry/server';
 import type { Notifier } from './scheduler/types';
 import { slackNotifier } from './slack/notifier';
-import { MemoryStateStore } from './state/memory-store';
+import { openStateStore } from './state/open';
 import type { StateStore } from './state/store';
 
 
@@ -70,7 +70,8 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     timeoutMs: config.telemetry.shutdownTimeoutMs,
     log: (level, msg) => logger[level](msg),
   });
-  const store = openBotStore(config);
+  // The embedded SQLite file in stateDir by default; `state.store: redis` shares it between replicas.
+  const store = openStateStore(config);
   const doctor = Doctor.create(config, { stateStore: store });
   doctor.onReport((r) => recordReport(r, { full: r.findings.length >= doctor.checkNames(r.env).length }));
   lifecycle.on('close', 'doctor', () => doctor.close());
@@ -100,11 +101,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   if (port !== undefined) {
     ops = new OpsServer({ port, host: config.telemetry.host });
     await ops.start();
-    const dirProbe = stateDirProbe(config.stateDir);
-    ops.addReadiness('state', async () => {
-      await store.ping();
-      return `${store.description}; ${await dirProbe()}`;
-    });
+    ops.addReadiness('state', stateStoreProbe(store));
     const server = ops;
     lifecycle.on('intake', 'readyz', () => server.markStopping());
     // Last: /healthz answers until everything else has stopped.
@@ -122,6 +119,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
       config,
       doctor,
       logger,
+      stateStore: doctor.stateStore,
       ...(alertmanager && mode === 'http' ? { extraRoutes: { '/alertmanager': alertmanager.handler } } : {}),
     });
     ops?.addReadiness('slack', () => {
@@ -186,13 +184,6 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     exitSoon(report);
   }
   return running;
-}
-
-/**
- * The bot's state store. The embedded default needs no server; `state.store: redis` shares it between replicas.
- */
-function openBotStore(_config: Config): StateStore {
-  return new MemoryStateStore();
 }
 
 /** Scheduled jobs (status on change, digest, cleanup), coordinated through the state store across replicas. */

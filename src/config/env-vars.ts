@@ -32,6 +32,12 @@ export const ENV_VARS: readonly EnvVar[] = [
     secret: true,
   },
   {
+    name: 'WS_DOCTOR_STATE_REDIS_PASSWORD',
+    purpose: 'AUTH password of the shared state-store Redis (`state.store: redis`); never the watched Redis\'s.',
+    unset: 'no AUTH',
+    secret: true,
+  },
+  {
     name: 'WS_DOCTOR_ALERTMANAGER_TOKEN',
     purpose: 'Shared token an Alertmanager webhook must send (`Authorization: Bearer …`, basic-auth password or `?secret=`). Stands in for `alerts.alertmanager.token`.',
     unset: 'the webhook receiver does not start',

@@ -258,6 +258,30 @@ export const slackSchema = z
   })
   .prefault({});
 
+export const stateSchema = z
+  .strictObject({
+    store: z
+      .enum(['embedded', 'redis'])
+      .default('embedded')
+      .describe(
+        'Where the bot keeps what it must remember (history, pending approvals, locks, alert states, silences, audit). `embedded`: a SQLite file in `stateDir`, no server; `redis`: a shared Redis for several replicas.',
+      ),
+    redis: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^rediss?:\/\/[^/]+\/\d+$/, 'must be redis://host:port/<db> (the DB number is required)')
+          .optional()
+          .describe(
+            'For `store: redis`: a Redis that is NOT the one being diagnosed — another instance, or another DB of it than the watched broker/cache/channel-layer DBs (0/2/3/4 on the same host:port are refused: the bot must remember while that Redis is down or being flushed). Password: env `WS_DOCTOR_STATE_REDIS_PASSWORD`.',
+          ),
+        keyPrefix: z.string().min(1).default('wsd:').describe('Prefix of every key the state store writes.'),
+        commandTimeoutMs: ms(1000, 'Longest wait for one state-store command before it counts as unreachable.'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 const cronPattern = (def: string, what: string) =>
   z
     .string()
@@ -309,9 +333,21 @@ export const configSchema = z
     policy: policySchema,
     telemetry: telemetrySchema,
     schedule: scheduleSchema,
-    stateDir: z.string().default('.ws-doctor').describe('Where the bot keeps its own state (history), outside the Redis it watches.'),
+    stateDir: z
+      .string()
+      .default('.ws-doctor')
+      .describe('The bot\'s own folder, outside the Redis it watches: the embedded state store (`state.sqlite`) and the button key.'),
+    state: stateSchema,
   })
   .superRefine((cfg, ctx) => {
+    const st = cfg.state;
+    if (st.store === 'redis' && !st.redis.url) {
+      ctx.addIssue({ code: 'custom', path: ['state', 'redis', 'url'], message: 'is required when state.store is redis (redis://host:port/<db>)' });
+    }
+    if (st.redis.url) {
+      const clash = watchedRedisClash(st.redis.url, cfg.environments);
+      if (clash) ctx.addIssue({ code: 'custom', path: ['state', 'redis', 'url'], message: clash });
+    }
     if (!(cfg.defaultEnv in cfg.environments)) {
       ctx.addIssue({
         code: 'custom',
@@ -320,6 +356,39 @@ export const configSchema = z
       });
     }
   });
+
+/**
+ * Why a state-store Redis URL may not be used: it is one of the DBs of a Redis the bot watches (same host:port,
+ * loopback names treated alike). Those DBs belong to the app — the broker, the token cache, the channel layer —
+ * and are exactly what the bot diagnoses and may flush or restart; its approvals, locks and audit must survive that.
+ */
+export function watchedRedisClash(url: string, environments: Record<string, { redis: { url: string; dbs: Record<string, number> } }>): string | undefined {
+  const mine = redisEndpoint(url);
+  if (!mine) return undefined;
+  for (const [name, env] of Object.entries(environments)) {
+    const watched = redisEndpoint(env.redis.url);
+    if (!watched || watched.hostPort !== mine.hostPort) continue;
+    const dbs = Object.entries(env.redis.dbs);
+    const hit = dbs.find(([, db]) => db === mine.db);
+    if (hit) {
+      return `is DB ${mine.db} of the Redis environment "${name}" watches (${hit[0]}; its app DBs: ${dbs.map(([k, v]) => `${k} ${v}`).join(', ')}): the bot's own state must not live where the app keeps its data — it must survive that Redis being down, flushed or restarted. Use another Redis instance, or a free DB of this one (e.g. /${firstFree(dbs.map(([, v]) => v))})`;
+    }
+  }
+  return undefined;
+}
+
+function redisEndpoint(url: string): { hostPort: string; db: number } | undefined {
+  try {
+    const u = new URL(url);
+    const host = ['localhost', '127.0.0.1', '[::1]', '::1'].includes(u.hostname) ? 'loopback' : u.hostname.toLowerCase();
+    const db = Number(u.pathname.replace(/^\//, '') || '0');
+    return { hostPort: `${host}:${u.port || '6379'}`, db: Number.isInteger(db) ? db : 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+const firstFree = (used: number[]): number => [...Array(16).keys()].find((d) => !used.includes(d)) ?? 15;
 
 export type Config = z.output<typeof configSchema>;
 export type EnvConfig = z.output<typeof environmentSchema>;

@@ -44,9 +44,9 @@ export class ConsoleActions {
     return this.last;
   }
 
-  /** The buttons of the last answer, numbered from 1. */
+  /** The buttons of the last answer, numbered from 1 (not Post to channel: a terminal has no channel). */
   buttons(): MessageAction[] {
-    return (this.last?.blocks ?? []).flatMap((b) => (b.type === 'actions' ? b.actions : []));
+    return (this.last?.blocks ?? []).flatMap((b) => (b.type === 'actions' ? b.actions : [])).filter((a) => findAction(a.kind)?.effect !== 'post');
   }
 
   /** `[1 Re-run] [2 Details] …` under an answer that has buttons, or undefined. */
@@ -93,9 +93,6 @@ export class ConsoleActions {
     switch (spec.effect) {
       case 'update':
         return out.message(this.shown(update.message, update.command), note ? { note } : {});
-      case 'post':
-        // The console has no channel: show what Slack would post for everyone.
-        return out.message(update.message, { note: `${note ?? 'Posted'} — in Slack this goes to the channel for everyone` });
       default:
         return out.message(update.message);
     }

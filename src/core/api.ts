@@ -62,7 +62,7 @@ export interface DoctorApi {
   /** Run all (or the named) checks; concurrent identical calls share one run. */
   status(env: string, opts?: { checks?: string[] }): Promise<StatusReport>;
   /** Last results per check, newest first. */
-  history(env: string, opts?: { check?: string; limit?: number }): HistoryEntry[];
+  history(env: string, opts?: { check?: string; limit?: number }): Promise<HistoryEntry[]>;
   /** Last full report per environment (App Home board). */
   lastReport(env: string): StatusReport | undefined;
   /**

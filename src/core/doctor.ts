@@ -19,19 +19,23 @@ import type { Finding } from '../checks/types';
 import type { EnvConfig } from '../config/schema';
 import type { RemediationEngine } from '../remediations/engine';
 import { createRemediations } from '../remediations/setup';
-import { MemoryStateStore } from '../state/memory-store';
+import { openStateStore } from '../state/open';
 import type { StateStore } from '../state/store';
+import { stateStoreFinding } from './bot-findings';
 
 export interface DoctorOptions {
   /** The check registry; defaults to every check ws-doctor has. */
   checks?: readonly Check[];
-  /** History persistence folder; `null` keeps history in memory only. Defaults to config.stateDir. */
+  /**
+   * Folder of the embedded state store (`state.store: embedded`); `null` keeps it in memory only (tests,
+   * `demo --once`). Defaults to config.stateDir. Ignored when `stateStore` is given.
+   */
   stateDir?: string | null;
   /** Called after every completed run (App Home refresh, alert evaluation). */
   onReport?: (report: StatusReport) => void;
   /**
-   * Where pending approvals, locks, cooldowns and the audit log live. Default: in memory (lost on exit) until
-   * the embedded store is wired here.
+   * Where history, pending approvals, locks, cooldowns, alert states and the audit log live. Default: the store
+   * the config names (`state.store`: embedded SQLite in `stateDir`, or the shared Redis), closed with the Doctor.
    */
   stateStore?: StateStore;
 }
@@ -43,13 +47,15 @@ export class Doctor implements DoctorApi {
   private readonly targets = new Map<string, Targets>();
   private readonly inFlight = new Map<string, Promise<StatusReport>>();
   private readonly last = new Map<string, StatusReport>();
-  private readonly store: HistoryStore;
+  private readonly historyStore: HistoryStore;
+  /** True when the Doctor opened its store itself (and so closes it). */
+  private readonly ownsState: boolean;
   private readonly checks: readonly Check[];
   private readonly listeners: Array<(r: StatusReport) => void> = [];
   readonly remediations: RemediationEngine;
   /** The scheduled jobs; set by main.ts when the bot runs its scheduler (scheduler/wire.ts). */
   schedule?: () => Promise<ScheduleView>;
-  /** The bot's own state (approvals, locks, audit, alert states, silences); shared with the alert service. */
+  /** The bot's own memory (state/store.ts): history, approvals, locks, audit, alert states, silences. */
   readonly stateStore: StateStore;
 
   constructor(
@@ -58,11 +64,11 @@ export class Doctor implements DoctorApi {
   ) {
     this.defaultEnv = config.defaultEnv;
     this.checks = opts.checks ?? allChecks;
-    const dir = opts.stateDir === undefined ? config.stateDir : opts.stateDir;
-    this.store = new HistoryStore(dir === null ? {} : { dir });
+    this.ownsState = !opts.stateStore;
+    this.stateStore = opts.stateStore ?? openStateStore(config, opts.stateDir === undefined ? {} : { stateDir: opts.stateDir });
+    this.historyStore = new HistoryStore(this.stateStore);
     if (opts.onReport) this.listeners.push(opts.onReport);
     const checkNames = this.checks.map((c) => c.name);
-    this.stateStore = opts.stateStore ?? new MemoryStateStore();
     this.remediations = createRemediations(config, this.stateStore, this, checkNames);
   }
 
@@ -108,8 +114,8 @@ export class Doctor implements DoctorApi {
     return run;
   }
 
-  history(env: string, opts: { check?: string; limit?: number } = {}): HistoryEntry[] {
-    return this.store.list(env, opts);
+  history(env: string, opts: { check?: string; limit?: number } = {}): Promise<HistoryEntry[]> {
+    return this.historyStore.list(env, opts);
   }
 
   lastReport(env: string): StatusReport | undefined {
@@ -147,6 +153,7 @@ export class Doctor implements DoctorApi {
     const all = [...this.targets.values()];
     this.targets.clear();
     await Promise.all(all.map((t) => t.close()));
+    if (this.ownsState) await this.stateStore.close();
   }
 
   targetsOf(env: string): Targets {
@@ -171,9 +178,24 @@ export class Doctor implements DoctorApi {
     if (!cfg) throw new Error(`unknown environment "${env}"; known: ${this.envNames().join(', ')}`);
     const enabled = this.enabledChecks(env);
     const checks = selected ? withDependencies(selected, enabled) : enabled;
+    // The bot's own store is probed alongside the checks (no added latency); its failure becomes a finding about
+    // the bot, added after the verdict so it can never change what is said about the stack.
+    const probe = this.stateStore.ping().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     const result = await runChecks({ envName: env, env: cfg, targets: this.targetsOf(env), checks });
-    const report: StatusReport = { env, ...result, verdict: diagnose(result.findings) };
-    this.store.record(env, result.startedAt, result.findings);
+    const verdict = diagnose(result.findings);
+    let stateError = await probe;
+    if (stateError === undefined) {
+      try {
+        await this.historyStore.record(env, result.startedAt, result.findings);
+      } catch (err) {
+        stateError = err;
+      }
+    }
+    const findings = stateError === undefined ? result.findings : [...result.findings, stateStoreFinding(this.stateStore.description, stateError)];
+    const report: StatusReport = { env, ...result, findings, verdict };
     if (!selected) this.last.set(env, report);
     for (const l of this.listeners) {
       try {

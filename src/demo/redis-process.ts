@@ -12,12 +12,23 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(opts: { port?: number; binary?: string } = {}): Promise<RedisProcess> {
+/** `dataDir`: persist there (append-only file, fsync per write) so a restart on the same dir keeps the data. */
+export async function startRedisServer(opts: { port?: number; binary?: string; dataDir?: string } = {}): Promise<RedisProcess> {
   const port = opts.port ?? (await freePort());
   const binary = opts.binary ?? 'redis-server';
   const child: ChildProcess = spawn(
     binary,
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      ...(opts.dataDir ? ['--dir', opts.dataDir, '--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      '--protected-mode',
+      'no',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const spawnError = new Promise<never>((_, reject) =>

@@ -14,7 +14,8 @@ import type { Config } from '../config/schema';
 import type { Logger } from '../telemetry/logger';
 import { label, metrics } from '../telemetry/metrics';
 import { ActionSeal } from '../chat/actions/seal';
-import { loadActionKey } from '../state/action-key';
+import { actionKeyFromStore, loadActionKey } from '../state/action-key';
+import type { StateStore } from '../state/store';
 import { SlackIncidentSink } from './alert-sink';
 import { SlackBot } from './bot';
 import { registerListeners } from './handlers';
@@ -39,6 +40,8 @@ export interface SlackAppOptions {
   onRefused?: (reason: string) => void;
   /** Where the button-sealing key is kept (state/action-key.ts); `null` = memory only. Default config.stateDir. */
   stateDir?: string | null;
+  /** With `state.store: redis`, the shared store the replicas take the button key from (one key for all). */
+  stateStore?: StateStore;
   /** HTTP mode: more endpoints on the same port (the Alertmanager webhook); each authenticates itself. */
   extraRoutes?: Record<string, (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>;
 }
@@ -95,7 +98,10 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       opts.queue?.onEvent?.(e);
     },
   });
-  const key = loadActionKey(opts.stateDir === undefined ? opts.config.stateDir : opts.stateDir);
+  const key =
+    opts.config.state.store === 'redis' && opts.stateStore
+      ? await actionKeyFromStore(opts.stateStore).catch((err: Error) => ({ ...loadActionKey(null), source: `memory (${err.message})` }))
+      : loadActionKey(opts.stateDir === undefined ? opts.config.stateDir : opts.stateDir);
   if (!key.persistent) log.warn(`button key kept in ${key.source}: buttons sent before a restart will be refused after it`);
   const seal = new ActionSeal(key.key);
   const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal });

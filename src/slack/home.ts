@@ -19,11 +19,28 @@ export interface HomeState {
   running: ReadonlySet<string>;
   prefix: string;
   now?: Date;
+  /** The newest results across the shown environments (read from the state store before building). */
+  recent?: HistoryEntry[];
+}
+
+/** Which environments the board shows: the default first, at most MAX_ENVS. */
+function shownEnvs(doctor: DoctorApi): string[] {
+  const envs = doctor.envNames();
+  return [doctor.defaultEnv, ...envs.filter((e) => e !== doctor.defaultEnv)].filter((e) => envs.includes(e)).slice(0, MAX_ENVS);
+}
+
+/** The newest results of the board's environments; a state store that cannot be read leaves the list empty. */
+export async function recentHistory(doctor: DoctorApi): Promise<HistoryEntry[]> {
+  const lists = await Promise.all(shownEnvs(doctor).map((env) => doctor.history(env, { limit: RECENT }).catch(() => [] as HistoryEntry[])));
+  return lists
+    .flat()
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+    .slice(0, RECENT);
 }
 
 export function homeModel(doctor: DoctorApi, state: HomeState): MessageModel {
   const envs = doctor.envNames();
-  const shown = [doctor.defaultEnv, ...envs.filter((e) => e !== doctor.defaultEnv)].filter((e) => envs.includes(e)).slice(0, MAX_ENVS);
+  const shown = shownEnvs(doctor);
   const now = state.now ?? new Date();
   const blocks: MessageBlock[] = [
     { type: 'header', text: 'ws-doctor — WebSocket stack health' },
@@ -61,10 +78,7 @@ export function homeModel(doctor: DoctorApi, state: HomeState): MessageModel {
   }
   if (envs.length > shown.length) blocks.push({ type: 'context', text: `${envs.length - shown.length} more environments: use \`${state.prefix} status --env <name>\`.` });
 
-  const recent: HistoryEntry[] = shown
-    .flatMap((env) => doctor.history(env, { limit: RECENT }))
-    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
-    .slice(0, RECENT);
+  const recent = state.recent ?? [];
   blocks.push({ type: 'divider' }, { type: 'header', text: 'Recent checks' });
   blocks.push({
     type: 'text',
@@ -147,7 +161,7 @@ export class HomeBoard {
 
   async publish(user: string): Promise<void> {
     if (this.closed) return;
-    const model = homeModel(this.doctor, { running: this.running, prefix: this.prefix });
+    const model = homeModel(this.doctor, { running: this.running, prefix: this.prefix, recent: await recentHistory(this.doctor) });
     const view = renderHome(this.opts.seal ? this.opts.seal(model) : model);
     try {
       await this.queue.enqueue({

@@ -2,11 +2,13 @@
  * The key that seals button values (chat/actions/seal.ts). It must be known only to the bot and survive
  * restarts — a restart must not turn every button in the workspace into a "forged" one — so it lives in the
  * bot's own state folder, created once (0600, exclusive create: two processes starting together agree on one).
- * Replicas sharing a Redis state store share the key through the store instead (state/store-key.ts, later).
+ * Replicas sharing a Redis state store share the key through the store instead (`actionKeyFromStore`): a
+ * button made by one replica must be accepted by the one that receives the click.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { StateStore } from './store';
 
 export const ACTION_KEY_FILE = 'action-key';
 
@@ -41,4 +43,17 @@ export function loadActionKey(stateDir: string | null): ActionKey {
   } catch (err) {
     return { key: randomBytes(32), source: `memory (${(err as Error).message})`, persistent: false };
   }
+}
+
+const STORE_KEY = 'bot:action-key';
+
+/** The key from the shared state store: the first replica to start creates it (compare-and-set), all read it. */
+export async function actionKeyFromStore(store: StateStore): Promise<ActionKey> {
+  let cur = await store.get<string>(STORE_KEY);
+  if (!cur) {
+    await store.cas(STORE_KEY, 0, randomBytes(32).toString('hex'));
+    cur = await store.get<string>(STORE_KEY);
+  }
+  if (!cur || !/^[0-9a-f]{64,}$/.test(cur.value)) throw new Error(`${store.description} holds no usable ${STORE_KEY}`);
+  return { key: Buffer.from(cur.value, 'hex'), source: `${store.description} ${STORE_KEY}`, persistent: true };
 }

@@ -7,7 +7,14 @@
  * It also remembers each container's last seen RestartCount across runs, so a restart loop shows as growth.
  */
 import http from 'node:http';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+
+/**
+ * dockerode (with its ssh2/gRPC/protobuf dependencies) is the heaviest module the bot has: required only when
+ * an environment actually talks to an engine, so `status` with `docker.enabled: false` and every other
+ * one-shot command do not pay for it.
+ */
+const loadDockerode = (): typeof Docker => require('dockerode') as typeof Docker;
 import type { EnvConfig } from '../config/schema';
 import { redact } from '../telemetry/redact';
 import { composeIdentity, type ComposeIdentity } from './docker-compose';
@@ -115,13 +122,13 @@ export class DockerTarget {
     if (opts.host) {
       const { host, port } = parseHost(opts.host, opts.port);
       this.endpoint = { host, port };
-      this.docker = new Docker({ host, port, protocol: 'http', agent: this.agent } as Docker.DockerOptions);
+      this.docker = new (loadDockerode())({ host, port, protocol: 'http', agent: this.agent } as Docker.DockerOptions);
     } else {
       const socketPath = opts.socketPath ?? '/var/run/docker.sock';
       this.endpoint = { socketPath };
       // A fresh connection per request: a pooled socket to an engine that went away would report a reset
       // instead of the real cause (socket gone / refused).
-      this.docker = new Docker({ socketPath, agent: this.agent } as Docker.DockerOptions);
+      this.docker = new (loadDockerode())({ socketPath, agent: this.agent } as Docker.DockerOptions);
     }
   }
 

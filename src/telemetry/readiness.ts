@@ -1,15 +1,13 @@
 /**
- * Readiness probes for `/readyz` that do not belong to an adapter. The state store answers for itself through
- * `StateStore.ping()` once it is wired; until then the bot's state lives in `stateDir`, and that directory must be
- * writable.
+ * Readiness probes for `/readyz` that do not belong to an adapter: the state store answers for itself through
+ * `StateStore.ping()` (a replica that cannot remember approvals, locks and alert states should not take work).
  */
-import { constants, promises as fs } from 'node:fs';
+import type { StateStore } from '../state/store';
 import type { ReadinessProbe } from './server';
 
-export function stateDirProbe(dir: string): ReadinessProbe {
+export function stateStoreProbe(store: StateStore): ReadinessProbe {
   return async () => {
-    await fs.mkdir(dir, { recursive: true });
-    await fs.access(dir, constants.W_OK);
-    return `state dir ${dir} writable`;
+    await store.ping();
+    return store.description;
   };
 }

@@ -72,9 +72,9 @@ chaosRow("the bot's own replayed-token probe lines in the web log, 3 runs", 'the
 });
 
 chaosRow('`why` with 10 KB of <!channel> <@U123> as the symptom', 'a usage answer with the symptom list, nothing run, echo cut to 60 chars', async () => {
-  const before = doctor.history('demo').length;
+  const before = (await doctor.history('demo')).length;
   const plan = dispatch(`why ${'<!channel> <@U123> '.repeat(550)}`, { doctor, surface: 'console', prefix: '/ws' });
   const text = plan.kind === 'immediate' ? renderText(plan.message, { color: false }) : '(it ran)';
-  const ran = doctor.history('demo').length - before;
+  const ran = (await doctor.history('demo')).length - before;
   return observe(`${plan.kind}, ${text.length} chars, ${ran} checks run`, plan.kind === 'immediate' && ran === 0 && text.length < 3000 && /offline/.test(text));
 });

@@ -43,23 +43,23 @@ async function session(lines: string[]): Promise<string> {
   return text;
 }
 
-it('status, actions, press Details / Re-run / Post: each runs its action on the same answer', async () => {
+it('status, actions, press Details / Re-run: each runs its action on the same answer', async () => {
   // The stack breaks after Details: the re-run (press 1) must show the new state, Details the old run.
-  const out = await session(['status', 'actions', 'press 2', 'break', 'press 1', 'press 3', 'press 9', 'quit']);
+  const out = await session(['status', 'actions', 'press 2', 'break', 'press 1', 'press 9', 'quit']);
   backend.faults.clear();
   const verdicts = out.match(/^(✅|⚠️|🔴|❔) (Healthy|Degraded|Down|Unknown).*$/gm) ?? [];
   expect(verdicts[0]).toMatch(/Healthy/);
-  expect(out).toContain('[1 Re-run] [2 Details] [3 Post to channel]');
+  // Post to channel is not offered: a terminal has no channel.
+  expect(out).toContain('[1 Re-run] [2 Details]  — press <n>');
+  expect(out).not.toContain('Post to channel');
   expect(out).toMatch(/1\. Re-run — run the same checks again/);
-  expect(out).toMatch(/3\. Post to channel — post this answer to the channel/);
   // Details shows the evidence of the run shown (no new run: only one "Healthy" verdict before the re-run).
   expect(out).toContain('Evidence — demo');
   expect(verdicts[1]).toMatch(/Down|Degraded/);
   expect(out).toContain('Re-run by you');
-  expect(out).toContain('in Slack this goes to the channel for everyone');
-  expect(out).toContain('usage: press <n> with n from 1 to 3');
-  // Healthy (typed), Down (re-run), Down (posted: the answer shown, not a new run); Details printed evidence only.
-  expect(verdicts).toHaveLength(3);
+  expect(out).toContain('usage: press <n> with n from 1 to 2');
+  // Healthy (typed), Down (re-run); Details printed the evidence of the run shown, no new run.
+  expect(verdicts).toHaveLength(2);
 });
 
 it('press with no answer yet says so', async () => {

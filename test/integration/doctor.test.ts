@@ -7,6 +7,12 @@ import { loadConfig } from '../../src/config/load';
 import { demoConfig } from '../../src/demo/demo-config';
 import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
 import { Doctor } from '../../src/core/doctor';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RedisStore } from '../../src/state/redis-store';
+import { SqliteStore } from '../../src/state/sqlite-store';
+import { freePort } from '../../src/util/net';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 
 let redis: RedisProcess;
@@ -117,7 +123,7 @@ describe('status against the demo stack', () => {
   it('check <name> runs the checks it depends on, and history remembers results', async () => {
     const r = await doctor.status('demo', { checks: ['chat-handshake'] });
     expect(r.findings.map((f) => f.check)).toEqual(['token-issuance', 'token-storage', 'chat-handshake']);
-    const h = doctor.history('demo', { check: 'chat-handshake' });
+    const h = await doctor.history('demo', { check: 'chat-handshake' });
     expect(h.length).toBeGreaterThan(0);
     expect(h[0]!.finding.check).toBe('chat-handshake');
   });
@@ -129,3 +135,32 @@ describe('status against the demo stack', () => {
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]+\./);
   });
 });
+
+describe('the bot\'s own state store failing', () => {
+  it.each([
+    ['an embedded file that cannot be opened', async () => {
+      const blocker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wsd-blocked-')), 'file');
+      fs.writeFileSync(blocker, 'not a folder');
+      return new SqliteStore({ file: path.join(blocker, 'state.sqlite') });
+    }],
+    ['a shared Redis that refuses connections', async () => new RedisStore({ url: `redis://127.0.0.1:${await freePort()}/1` })],
+  ])('%s is a finding about the bot; the verdict about the stack stands', async (_name, make) => {
+    const state = await make();
+    const d = Doctor.create(testConfig(), { stateStore: state });
+    try {
+      const started = Date.now();
+      const r = await d.status('demo');
+      expect(r.verdict.overall).toBe('ok');
+      expect(r.verdict.headline).toMatch(/Healthy/);
+      const bot = r.findings.find((f) => f.check === 'bot-state-store');
+      expect(bot).toMatchObject({ status: 'unknown', summary: expect.stringMatching(/state store is unusable/) });
+      expect(Date.now() - started).toBeLessThan(8000);
+      // History cannot be read either: the command answers, it does not throw into the adapter.
+      await expect(d.history('demo')).rejects.toThrow(/state store/);
+    } finally {
+      await d.close();
+      await state.close();
+    }
+  });
+});
+

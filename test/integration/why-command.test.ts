@@ -44,10 +44,11 @@ async function why(text: string, fault?: FaultName): Promise<{ text: string; che
     backend.faults.set(fault, true);
     await backend.faults.settled();
   }
-  const since = doctor.history('demo').length;
+  const since = (await doctor.history('demo')).length;
   const plan = dispatch(`why ${text}`, { doctor, surface: 'console', prefix: '/ws' });
   const msg = plan.kind === 'run' ? await plan.run() : plan.message;
-  const ran = doctor.history('demo').slice(0, Math.max(0, doctor.history('demo').length - since)).map((h) => h.finding.check);
+  const after = await doctor.history('demo');
+  const ran = after.slice(0, Math.max(0, after.length - since)).map((h) => h.finding.check);
   return { text: renderText(msg, { color: false }), checks: ran };
 }
 

@@ -9,7 +9,7 @@ const doctor: DoctorApi = {
   envNames: () => ['local', 'staging'],
   checkNames: () => ['redis', 'chat-handshake', 'metrics'],
   status: () => Promise.reject(new Error('not used')),
-  history: () => [],
+  history: async () => [],
   lastReport: () => undefined,
   logs: () => Promise.reject(new Error('not used')),
   logsUnavailable: () => '`logs` needs the Docker engine: set `docker.enabled: true` and the socket in the config.',
@@ -50,7 +50,7 @@ describe('dispatch', () => {
     expect(retypeCommands('see `/ws check redis` or `/ws`', '')).toBe('see `check redis` or `status`');
     const seen: DoctorApi = {
       ...doctor,
-      history: () => [{ env: 'local', at: '2026-12-01T00:00:00.000Z', finding: { check: 'redis', status: 'fail', summary: 'down: read `/ws logs redis`', evidence: {}, durationMs: 1, ref: 'x' } }],
+      history: async () => [{ env: 'local', at: '2026-12-01T00:00:00.000Z', finding: { check: 'redis', status: 'fail', summary: 'down: read `/ws logs redis`', evidence: {}, durationMs: 1, ref: 'x' } }],
     };
     const plan = dispatch('history', { doctor: seen, surface: 'slack', prefix: '/wsd' });
     const msg = plan.kind === 'run' ? await plan.run() : plan.message;

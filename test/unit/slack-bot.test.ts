@@ -73,7 +73,7 @@ class ScriptedDoctor {
     for (const l of this.listeners) l(report);
     return report;
   }
-  history(env: string, opts: { limit?: number } = {}): HistoryEntry[] {
+  async history(env: string, opts: { limit?: number } = {}): Promise<HistoryEntry[]> {
     return this.hist.filter((h) => h.env === env).slice(0, opts.limit ?? 50);
   }
   lastReport(env: string): StatusReport | undefined {

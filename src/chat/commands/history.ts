@@ -19,7 +19,7 @@ export const historyCommand: CommandSpec = {
   },
   async run(ctx, args) {
     const check = args[0];
-    const entries = ctx.doctor.history(ctx.env, { ...(check ? { check } : {}), limit: check ? 20 : 200 });
+    const entries = await ctx.doctor.history(ctx.env, { ...(check ? { check } : {}), limit: check ? 20 : 200 });
     if (!entries.length) {
       return { text: `No history yet for ${ctx.env}.`, blocks: [{ type: 'text', text: `No results yet for ${inlineCode(ctx.env)}. Run \`status\` first.` }] };
     }
