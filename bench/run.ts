@@ -16,6 +16,8 @@ const BENCHES: Bench[] = [
   { name: 'ack', file: './ack', fn: 'benchAck' },
   { name: 'flush', file: './flush', fn: 'benchFlush' },
   { name: 'alerts', file: './alerts', fn: 'benchAlerts' },
+  { name: 'rss', file: './rss', fn: 'benchRss' },
+  { name: 'state', file: './state', fn: 'benchState' },
 ];
 
 async function main(): Promise<void> {

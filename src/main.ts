@@ -15,7 +15,7 @@ import { stateStoreProbe } from './telemetry/readiness';
 import { DEFAULT_METRICS_PORT } from './telemetry/ports';
 import { OpsServer } from './telemetry/server';
 import type { Notifier } from './scheduler/types';
-import { slackNotifier } from './slack/notifier';
+import { slackMode } from './slack/mode';
 import { openStateStore } from './state/open';
 import type { StateStore } from './state/store';
 
@@ -85,7 +85,6 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     if (!(await settledBy(doctor.remediations.idle(), deadline - 2000))) logger.warn('a remediation was still executing at shutdown: it will be recorded as interrupted');
   });
 
-  const { slackMode, startSlackApp } = await import('./slack/app');
   const mode = slackMode(config);
   // Listening from the start: a SIGTERM during start-up (a replica scaled away at once) stops cleanly too.
   const signalled =
@@ -115,6 +114,9 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   const alertmanager = alertsOn && config.alerts.alertmanager.enabled ? await alertmanagerIntake(config, logger) : undefined;
 
   if (mode !== 'off') {
+    // Loaded only for Slack: the console never pays for Bolt and its dependencies.
+    const { startSlackApp } = await import('./slack/app');
+    const { slackNotifier } = await import('./slack/notifier');
     const app = await startSlackApp({
       config,
       doctor,

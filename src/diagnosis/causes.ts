@@ -72,8 +72,14 @@ const stackHurt = (f: FindingIndex): boolean =>
     'timeout',
   ].some((s) => f.hasSignal(s));
 
-/** The bot reaches Redis and it answers (so a failing web cache is the web process's configuration). */
-const botRedisOk = (f: FindingIndex): boolean => f.ok('redis');
+/**
+ * The bot reaches Redis and it answers (so a failing web cache is the web process's configuration). A slow or
+ * full-ish Redis (warn) still answers: only an unreachable, hung or refusing one does not.
+ */
+const botRedisOk = (f: FindingIndex): boolean => {
+  const r = f.get('redis');
+  return r !== undefined && (r.status === 'ok' || (r.status === 'warn' && !r.signals?.some((s) => ['redis-down', 'redis-timeout', 'redis-auth', 'redis-oom'].includes(s))));
+};
 
 const hasRefusal = (kind: string) => (f: FindingIndex) => f.hasSignal(`handshake-403-${kind}`);
 

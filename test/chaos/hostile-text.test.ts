@@ -68,3 +68,28 @@ chaosRow('same hostile stack, private answer → Details modal, App Home', 'no l
   const escaped = JSON.stringify(home.view).includes('&lt;!channel&gt;');
   return observe(live.length ? `${live.length} live token(s): ${live.slice(0, 3).map((l) => `${l.where} ${l.token}`).join(', ')}` : `0 live tokens; Home shows it escaped: ${escaped}`, live.length === 0 && escaped);
 });
+
+chaosRow('stack echoes planted secrets (JWT, xoxb token, connection token) in error texts', 'none of them in any message the bot sent', async () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwbGFudGVkLTQyIn0.cGxhbnRlZFNpZ25hdHVyZTEyMw';
+  const xoxb = 'xoxb-123456789012-planted9secret';
+  const connToken = 'PlantedConnTokenAbCdEfGhIjKlMnOpQrStUvWxYz0'.slice(0, 43);
+  const saved = hostile.rules;
+  hostile.rules = {
+    upgrade: (path) => (path === '/ws/health/' ? `HTTP/1.1 302 Found\r\nLocation: http://x/?connection_token=${connToken}&auth=Bearer%20${jwt}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n` : undefined),
+    http: (method, path) =>
+      method === 'POST' && path === '/api/v1/auth/ws-connection-token/' ? { status: 503, body: JSON.stringify({ code: `Bearer ${jwt} ${xoxb}`, detail: `token=${connToken}` }) } : undefined,
+  };
+  try {
+    const mark = { calls: h.standIn.calls.length, urls: h.standIn.responseUrlCalls.length };
+    await h.driver.command(h.standIn.slashCommand({ text: 'status share', user: 'U0CAROL' }));
+    const msg = await waitFor(() => h.standIn.channelMessages('C0OPS').find((m) => m.versions.some((v) => /U0CAROL/.test(JSON.stringify(v.blocks))) && /wsd:details/.test(JSON.stringify(m.blocks))), 'the shared answer');
+    await h.driver.action(h.standIn.click(msg, { kind: 'details' }, 'U0CAROL'));
+    await waitFor(() => h.standIn.thread('C0OPS', msg.ts)[0], 'the Details thread');
+    await h.app.idle(20000);
+    const sent = JSON.stringify([...h.standIn.calls.slice(mark.calls), ...h.standIn.responseUrlCalls.slice(mark.urls)]);
+    const leaked = [jwt, xoxb, connToken, 'cGxhbnRlZFNpZ25hdHVyZTEyMw'].filter((s) => sent.includes(s));
+    return observe(leaked.length ? `leaked: ${leaked.map((s) => s.slice(0, 12) + '…').join(', ')}` : `${sent.length} bytes sent, no planted secret`, leaked.length === 0);
+  } finally {
+    hostile.rules = saved;
+  }
+});

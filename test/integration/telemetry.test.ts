@@ -161,6 +161,7 @@ describe('readiness and shutdown', () => {
       // Intake is closed at once: a new delivery is refused at the TCP level, /readyz no longer says ready.
       await until(async () => (await fetch(`${bot.opsUrl}/readyz`).then((r) => r.status, () => 0)) !== 200, 'readyz to stop saying ready', 5000);
       const code = await bot.exited;
+      if (code !== 0) process.stderr.write(bot.logs());
       const ms = Date.now() - t0;
       expect(code).toBe(0);
       expect(ms).toBeLessThan(20000);

@@ -22,7 +22,9 @@ beforeAll(async () => {
   backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 1000 });
   const cfg = demoConfig(loadConfig({ env: {} }), backend, redis.url);
   const env = cfg.environments.demo!;
-  const config = { ...cfg, environments: { demo: { ...env, backend: { ...env.backend, origin: 'http://localhost:3000' } } } };
+  // Latency warn levels lifted: a loaded machine must not turn a slow PING into the verdict under test.
+  const thresholds = { ...env.checks.thresholds, redisPingWarnMs: 1000, tokenLatencyWarnMs: 3000 };
+  const config = { ...cfg, environments: { demo: { ...env, backend: { ...env.backend, origin: 'http://localhost:3000' }, checks: { ...env.checks, thresholds } } } };
   doctor = Doctor.create(config, { stateDir: null });
 });
 
