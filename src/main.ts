@@ -114,6 +114,11 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   const alertmanager = alertsOn && config.alerts.alertmanager.enabled ? await alertmanagerIntake(config, logger) : undefined;
 
   if (mode !== 'off') {
+    // Not ready until Slack is: without this placeholder /readyz said 200 while the app was still starting
+    // (only the state store was asked), and a load balancer's first request met a closed port.
+    ops?.addReadiness('slack', () => {
+      throw new Error('the Slack app is still starting');
+    });
     // Loaded only for Slack: the console never pays for Bolt and its dependencies.
     const { startSlackApp } = await import('./slack/app');
     const { slackNotifier } = await import('./slack/notifier');
