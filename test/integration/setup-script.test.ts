@@ -53,8 +53,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 test('fresh machine, `demo`: installs the demo packages and the node modules, saying so', () => {
   const r = run('demo');
   expect(r.code).toBe(0);
-  expect(r.calls).toEqual(['apt-get update -qq', 'apt-get install -y -qq redis-server prometheus', 'npm ci --no-audit --no-fund']);
-  expect(r.stderr).toContain('installing redis-server prometheus with apt-get');
+  expect(r.calls).toEqual(['apt-get update -qq', 'apt-get install -y -qq g++ make python3 redis-server prometheus', 'npm ci --no-audit --no-fund']);
+  expect(r.stderr).toContain('installing g++ make python3 redis-server prometheus with apt-get');
   expect(r.stderr).toContain('npm ci');
   expect(existsSync(path.join(root, 'node_modules', '.lockhash'))).toBe(true);
 });
