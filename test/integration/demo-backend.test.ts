@@ -657,6 +657,9 @@ describe('production mode (debug: false)', () => {
     await h.next();
     await closeWs(h);
     await waitFor(() => prod.logs.grep('WSDISCONNECT /ws/chat/prod/', since).length > 0);
+    // The disconnect's counter decrement lands after its log line: wait for it, or it can arrive after the next
+    // test has planted its leaked counter (5 → 4) and let that test's handshake through.
+    await waitFor(async () => ((await db(2).get(counterKey)) ?? '0') === '0');
     const access = prod.logs.lines(since).filter((l) => l.includes('"WS'));
     expect(access.map((l) => /"(WS\w+)/.exec(l)?.[1])).toEqual(['WSCONNECTING', 'WSCONNECT', 'WSDISCONNECT']);
     expect(prod.logs.lines(since).join('\n')).not.toContain(token);
