@@ -71,7 +71,8 @@ export const redisServer: Check = {
       // A client that is reconnecting (Redis went away and came back: a restart, `heal`) waits out its own
       // back-off before this PING is even sent; that wait is the client's, not Redis's, so it is reported
       // but not held against Redis.
-      reconnecting = main.status !== 'ready' && main.status !== 'wait';
+      // Only the back-off state counts: 'connecting' may be a sibling check's first use of this lazy client.
+      reconnecting = main.status === 'reconnecting';
       const t0 = performance.now();
       await call(main.ping());
       firstAnswerMs = elapsed(t0);
