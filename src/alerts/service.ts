@@ -65,7 +65,8 @@ export class AlertService {
   private readonly now: () => number;
 
   constructor(private readonly o: AlertServiceOptions) {
-    this.alerts = new AlertStore(o.store);
+    // A row of the wrong shape (hand-edited file, another version) is left out and said once, never fatal.
+    this.alerts = new AlertStore(o.store, (key, why) => o.log?.warn(`alert state row ${key} ignored: ${why}`));
     this.rulesByName = new Map(o.rules.map((r) => [r.name, r]));
     this.now = o.now ?? Date.now;
   }

@@ -285,7 +285,8 @@ export class SlackBot {
           place,
           ...(a.container.type === 'message' ? { channel: a.container.channelId } : {}),
           ...(shown ? { shown } : {}),
-          runCommand: (text) => this.runForAction(text, a.userId),
+          // As the presser, in the channel the button sits in (a requested fix posts its card there).
+          runCommand: (text) => this.runForAction(text, a.userId, a.userName, a.container.type === 'message' ? a.container.channelId : undefined),
           progress: (m) => effects.progress(spec.effect, m),
         };
       },
@@ -299,8 +300,8 @@ export class SlackBot {
   }
 
   /** A command run on behalf of a press: shared in flight, stored (its buttons find it), the board kept busy. */
-  private async runForAction(text: string, userId: string): Promise<MessageModel> {
-    const plan = this.plan(text, userId);
+  private async runForAction(text: string, userId: string, userName?: string, channel?: string): Promise<MessageModel> {
+    const plan = this.plan(text, userId, userName, channel);
     if (plan.kind === 'immediate') return plan.message;
     const isStatus = plan.command === 'status';
     if (isStatus) this.home.setRunning(plan.env, true);
@@ -331,8 +332,14 @@ export class SlackBot {
 
   // ── shared ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private plan(text: string, userId: string): Dispatch {
-    return dispatch(text, { doctor: this.doctor, surface: 'slack', user: { id: userId }, prefix: this.prefix });
+  private plan(text: string, userId: string, userName?: string, channel?: string): Dispatch {
+    return dispatch(text, {
+      doctor: this.doctor,
+      surface: 'slack',
+      user: { id: userId, ...(userName ? { name: userName } : {}) },
+      ...(channel ? { channel } : {}),
+      prefix: this.prefix,
+    });
   }
 
   /**
