@@ -17,7 +17,16 @@ import { AlertService } from './service';
 import type { IncidentSink } from './sink';
 import type { MaintenanceWindow } from './types';
 
-const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The package's root (where the bundled rules/ live): the nearest folder above this file with a package.json —
+ * src/alerts/ and dist/alerts/ (tsc) sit two levels down, the one-file bundle in dist/ one.
+ */
+const PACKAGE_ROOT = ((): string => {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
+  }
+})();
 
 export class AlertsConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -14,6 +14,7 @@ import { findAction } from '../chat/actions/registry';
 import { ActionSeal, MAX_VALUE_CHARS, sealActions } from '../chat/actions/seal';
 import type { Place } from '../chat/actions/types';
 import type { Logger } from '../telemetry/logger';
+import type { StateStore } from '../state/store';
 import { Deduper } from './dedupe';
 import { HomeBoard } from './home';
 import { ActionEffects } from './action-effects';
@@ -45,6 +46,8 @@ export interface SlackBotOptions {
   clickWindowMs?: number;
   /** Redelivery window for trigger_id / event_id (ms). Default 10 min. */
   redeliveryWindowMs?: number;
+  /** The state store shared by the replicas: redeliveries are claimed there too (slack/dedupe.ts). */
+  store?: StateStore;
 }
 
 /**
@@ -130,7 +133,7 @@ export class SlackBot {
     this.prefix = opts.prefix;
     this.clickWindowMs = opts.clickWindowMs ?? 3000;
     this.seal = opts.seal;
-    this.dedupe = new Deduper(opts.redeliveryWindowMs ?? 10 * 60 * 1000);
+    this.dedupe = new Deduper(opts.redeliveryWindowMs ?? 10 * 60 * 1000, undefined, opts.store, (m) => this.log.warn(m));
     const engine = this.doctor.remediations;
     this.cards = engine ? new RemediationCards(engine, this.queue, (m) => this.sealed(m), this.prefix, this.log) : undefined;
     this.home = new HomeBoard(this.doctor, this.queue, this.prefix, {
@@ -163,7 +166,7 @@ export class SlackBot {
   async onCommand(cmd: CommandInput, ack: (body?: AckBody) => Promise<void>, retryNum?: number): Promise<void> {
     this.turns.inbound();
     const key = `cmd:${cmd.trigger_id || cmd.response_url}`;
-    if (!this.dedupe.first(key)) {
+    if (!(await this.dedupe.claim(key))) {
       await ack();
       this.log.info(`ignored a redelivered ${this.prefix} command (retry ${retryNum ?? '?'})`);
       return;
@@ -218,11 +221,11 @@ export class SlackBot {
    */
   async onMention(e: MentionInput, retryNum?: number): Promise<void> {
     this.turns.inbound();
-    if (e.eventId && !this.dedupe.first(`evt:${e.eventId}`)) {
+    if (e.eventId && !(await this.dedupe.claim(`evt:${e.eventId}`))) {
       this.log.info(`ignored a redelivered app_mention (retry ${retryNum ?? '?'})`);
       return;
     }
-    if (e.botId || !this.dedupe.first(`mention:${e.channel}:${e.ts}`)) return;
+    if (e.botId || !(await this.dedupe.claim(`mention:${e.channel}:${e.ts}`))) return;
     const text = commandOfMention(e.text);
     const target = new ChannelMessage(this.queue, e.channel, { threadTs: e.threadTs ?? e.ts });
     let plan: Dispatch;
@@ -246,7 +249,7 @@ export class SlackBot {
     await ack();
     const parsed = parseActionId(a.actionId);
     if (!parsed) return;
-    if (!this.dedupe.first(`trg:${a.triggerId}`)) {
+    if (!(await this.dedupe.claim(`trg:${a.triggerId}`))) {
       this.log.info('ignored a redelivered button click');
       return;
     }
@@ -282,7 +285,8 @@ export class SlackBot {
           place,
           ...(a.container.type === 'message' ? { channel: a.container.channelId } : {}),
           ...(shown ? { shown } : {}),
-          runCommand: (text) => this.runForAction(text, a.userId),
+          // As the presser, in the channel the button sits in (a requested fix posts its card there).
+          runCommand: (text) => this.runForAction(text, a.userId, a.userName, a.container.type === 'message' ? a.container.channelId : undefined),
           progress: (m) => effects.progress(spec.effect, m),
         };
       },
@@ -296,8 +300,8 @@ export class SlackBot {
   }
 
   /** A command run on behalf of a press: shared in flight, stored (its buttons find it), the board kept busy. */
-  private async runForAction(text: string, userId: string): Promise<MessageModel> {
-    const plan = this.plan(text, userId);
+  private async runForAction(text: string, userId: string, userName?: string, channel?: string): Promise<MessageModel> {
+    const plan = this.plan(text, userId, userName, channel);
     if (plan.kind === 'immediate') return plan.message;
     const isStatus = plan.command === 'status';
     if (isStatus) this.home.setRunning(plan.env, true);
@@ -318,7 +322,7 @@ export class SlackBot {
   // ── App Home ────────────────────────────────────────────────────────────────────────────────────────────────
 
   async onHomeOpened(e: HomeOpenedInput, retryNum?: number): Promise<void> {
-    if (e.eventId && !this.dedupe.first(`evt:${e.eventId}`)) {
+    if (e.eventId && !(await this.dedupe.claim(`evt:${e.eventId}`))) {
       this.log.info(`ignored a redelivered app_home_opened (retry ${retryNum ?? '?'})`);
       return;
     }
@@ -328,8 +332,14 @@ export class SlackBot {
 
   // ── shared ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private plan(text: string, userId: string): Dispatch {
-    return dispatch(text, { doctor: this.doctor, surface: 'slack', user: { id: userId }, prefix: this.prefix });
+  private plan(text: string, userId: string, userName?: string, channel?: string): Dispatch {
+    return dispatch(text, {
+      doctor: this.doctor,
+      surface: 'slack',
+      user: { id: userId, ...(userName ? { name: userName } : {}) },
+      ...(channel ? { channel } : {}),
+      prefix: this.prefix,
+    });
   }
 
   /**
