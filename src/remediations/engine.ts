@@ -259,7 +259,7 @@ export class RemediationEngine {
       risk: action.risk,
       blastRadius: action.blastRadius,
       args,
-      requester: input.requester,
+      requester: person(input.requester),
       ...(input.channel ? { channel: input.channel } : {}),
       createdAt: new Date(now).toISOString(),
       expiresAt: now + this.policy.approvalTtlMs,
@@ -315,7 +315,7 @@ export class RemediationEngine {
       await this.record({ env: r.env, action: r.action, request: id, step: 'refused', who, detail: { phase: 'deny', reason } });
       return { kind: 'refused', reason, request: r };
     }
-    const done = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'denied', decidedBy: who, reason: who.id === r.requester.id ? 'withdrawn by the requester' : 'denied', finishedAt: new Date(this.now()).toISOString() }));
+    const done = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'denied', decidedBy: person(who), reason: who.id === r.requester.id ? 'withdrawn by the requester' : 'denied', finishedAt: new Date(this.now()).toISOString() }));
     if (!done) return { kind: 'already', request: (await this.get(id)) ?? r };
     await this.record({ env: r.env, action: r.action, request: id, step: 'denied', who, detail: { previewId: r.preview.id } });
     return { kind: 'done', request: done.request };
@@ -345,7 +345,7 @@ export class RemediationEngine {
       await this.record({ env: r.env, action: r.action, request: id, step: 'refused', who, detail: { phase: 'approve', reason: may.reason } });
       return { kind: 'refused', reason: may.reason, request: r };
     }
-    const approved = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'approved', approver: who, decidedBy: who, startedAt: new Date(this.now()).toISOString() }));
+    const approved = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'approved', approver: person(who), decidedBy: person(who), startedAt: new Date(this.now()).toISOString() }));
     if (!approved) return { kind: 'already', request: (await this.get(id)) ?? r };
     await this.record({ env: r.env, action: r.action, request: id, step: 'approved', who, detail: { previewId: r.preview.id, digest: r.preview.digest } });
     const run = this.run(approved.request, approved.version).finally(() => this.running.delete(id));
@@ -589,3 +589,6 @@ export class RemediationEngine {
 }
 
 const key = (id: string): string => `remediation:${id}`;
+
+/** Who, as stored on a request: id and name; group memberships are judged at each decision, never kept. */
+const person = (p: Principal): Principal => ({ id: p.id, ...(p.name ? { name: p.name } : {}) });
