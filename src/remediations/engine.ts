@@ -156,9 +156,14 @@ export class RemediationEngine {
   }
 
   /** Remember where the request's card lives (the adapter calls this after posting or re-posting it). */
-  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+  async setMessage(id: string, message: { channel: string; ts: string }, more: Pick<RemediationRequest, 'lostChannel'> = {}): Promise<void> {
     // Not an event: the card itself just moved; re-rendering it would only repeat what it shows.
-    await this.mutate(id, undefined, (r) => ({ ...r, message }), false);
+    await this.mutate(id, undefined, (r) => ({ ...r, message, ...more }), false);
+  }
+
+  /** Remember a copy of the card in someone's direct messages (the adapter, after posting it). */
+  async addDirectCopy(id: string, copy: { user: string; channel: string; ts: string }): Promise<void> {
+    await this.mutate(id, undefined, (r) => ({ ...r, dms: [...(r.dms ?? []).filter((d) => d.user !== copy.user), copy] }), false);
   }
 
   private ctxFor(env: string, signal: AbortSignal): ActionContext | undefined {
