@@ -92,6 +92,10 @@ export class RemediationEngine {
   private readonly actions: readonly AnyAction[];
   private readonly listeners: Array<(r: RemediationRequest) => void> = [];
   private readonly running = new Map<string, Promise<Outcome>>();
+  /** What shutdown needs of a run holding its locks: stop the action, give the locks back. */
+  private readonly live = new Map<string, { abort: AbortController; release: () => Promise<void> }>();
+  /** Runs shutdown recorded as interrupted: they write nothing more (the process is going away). */
+  private readonly cutOff = new Set<string>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
 
@@ -434,6 +438,7 @@ export class RemediationEngine {
       clearInterval(heartbeat);
       await Promise.all(leases.map((l) => this.opts.store.releaseLease(l).catch(() => false)));
     };
+    this.live.set(r.id, { abort, release });
 
     try {
       // Guards 3: the world still looks like what was approved.
@@ -479,6 +484,7 @@ export class RemediationEngine {
       } catch (err) {
         result = { ok: false, summary: `failed: ${redact((err as Error).message)}`, facts: {}, error: redact((err as Error).message) };
       }
+      if (this.cutOff.has(r.id)) return { kind: 'done', request: (await this.get(r.id)) ?? r };
       if (abort.signal.aborted) {
         result = { ...result, ok: false, error: `aborted: ${String((abort.signal.reason as Error | undefined)?.message ?? 'lock lost')}` };
       }
@@ -499,6 +505,7 @@ export class RemediationEngine {
           if (ok || Date.now() + (this.opts.verifyPollMs ?? 3000) > deadline || abort.signal.aborted) break;
           await sleep(this.opts.verifyPollMs ?? 3000, abort.signal);
         }
+        if (this.cutOff.has(r.id)) return { kind: 'done', request: (await this.get(r.id)) ?? r };
         await save((x) => ({
           ...x,
           after,
@@ -512,8 +519,39 @@ export class RemediationEngine {
       await this.guards.recordOutcome(r.env, action.id, target, ok, limits).catch(() => undefined);
       return { kind: 'done', request: r };
     } finally {
+      this.live.delete(r.id);
       await release();
     }
+  }
+
+  /**
+   * Shutdown could not wait any longer: every run of this instance still going is recorded `interrupted` now
+   * (audit and request, so its card says so before the process exits), its action is aborted and its locks are
+   * released. Interrupted is final: no sweep and no next start runs it again. Returns the requests it cut off.
+   */
+  async interruptRunning(why: string): Promise<RemediationRequest[]> {
+    const cut: RemediationRequest[] = [];
+    for (const id of [...this.running.keys()]) {
+      this.cutOff.add(id);
+      const done = await this.mutate(id, undefined, (x) => {
+        if (FINAL_STATES.includes(x.state)) return undefined;
+        const last = [...x.steps].reverse()[0];
+        const reason =
+          x.state === 'verifying'
+            ? `${why} while verifying: the action itself finished; run \`status\` to see the result`
+            : x.state === 'approved'
+              ? `${why} before executing it: nothing was done; request it again`
+              : `${why} during execution${last ? ` (last step: ${last.step}${last.done ? ', done' : ', in progress'})` : ''}: it was not re-run and its effect is unknown; run \`status\` before requesting it again`;
+        return { ...x, state: 'interrupted', reason, finishedAt: new Date(this.now()).toISOString() };
+      }).catch(() => undefined);
+      const run = this.live.get(id);
+      run?.abort.abort(new Error(why));
+      await run?.release().catch(() => undefined);
+      if (!done) continue;
+      await this.record({ env: done.request.env, action: done.request.action, request: id, step: 'interrupted', detail: { reason: done.request.reason, holder: this.instanceId, cause: 'shutdown' } }).catch(() => undefined);
+      cut.push(done.request);
+    }
+    return cut;
   }
 
   private async checkLines(env: string, names: readonly string[]): Promise<CheckLine[]> {

@@ -14,6 +14,7 @@ import { findAction } from '../chat/actions/registry';
 import { ActionSeal, MAX_VALUE_CHARS, sealActions } from '../chat/actions/seal';
 import type { Place } from '../chat/actions/types';
 import type { Logger } from '../telemetry/logger';
+import type { StateStore } from '../state/store';
 import { Deduper } from './dedupe';
 import { HomeBoard } from './home';
 import { ActionEffects } from './action-effects';
@@ -47,6 +48,8 @@ export interface SlackBotOptions {
   clickWindowMs?: number;
   /** Redelivery window for trigger_id / event_id (ms). Default 10 min. */
   redeliveryWindowMs?: number;
+  /** The state store shared by the replicas: redeliveries are claimed there too (slack/dedupe.ts). */
+  store?: StateStore;
 }
 
 /**
@@ -134,7 +137,7 @@ export class SlackBot {
     this.prefix = opts.prefix;
     this.clickWindowMs = opts.clickWindowMs ?? 3000;
     this.seal = opts.seal;
-    this.dedupe = new Deduper(opts.redeliveryWindowMs ?? 10 * 60 * 1000);
+    this.dedupe = new Deduper(opts.redeliveryWindowMs ?? 10 * 60 * 1000, undefined, opts.store, (m) => this.log.warn(m));
     const engine = this.doctor.remediations;
     this.cards = engine ? new RemediationCards(engine, this.queue, (m) => this.sealed(m), this.prefix, this.log) : undefined;
     this.userGroups = engine?.policy.userGroups().length ? new UserGroupDirectory(this.queue, { ttlMs: engine.policy.cfg.userGroupCacheSeconds * 1000 }) : undefined;
@@ -168,7 +171,7 @@ export class SlackBot {
   async onCommand(cmd: CommandInput, ack: (body?: AckBody) => Promise<void>, retryNum?: number): Promise<void> {
     this.turns.inbound();
     const key = `cmd:${cmd.trigger_id || cmd.response_url}`;
-    if (!this.dedupe.first(key)) {
+    if (!(await this.dedupe.claim(key))) {
       await ack();
       this.log.info(`ignored a redelivered ${this.prefix} command (retry ${retryNum ?? '?'})`);
       return;
@@ -225,11 +228,11 @@ export class SlackBot {
    */
   async onMention(e: MentionInput, retryNum?: number): Promise<void> {
     this.turns.inbound();
-    if (e.eventId && !this.dedupe.first(`evt:${e.eventId}`)) {
+    if (e.eventId && !(await this.dedupe.claim(`evt:${e.eventId}`))) {
       this.log.info(`ignored a redelivered app_mention (retry ${retryNum ?? '?'})`);
       return;
     }
-    if (e.botId || !this.dedupe.first(`mention:${e.channel}:${e.ts}`)) return;
+    if (e.botId || !(await this.dedupe.claim(`mention:${e.channel}:${e.ts}`))) return;
     const text = commandOfMention(e.text);
     const target = new ChannelMessage(this.queue, e.channel, { threadTs: e.threadTs ?? e.ts });
     let plan: Dispatch;
@@ -253,7 +256,7 @@ export class SlackBot {
     await ack();
     const parsed = parseActionId(a.actionId);
     if (!parsed) return;
-    if (!this.dedupe.first(`trg:${a.triggerId}`)) {
+    if (!(await this.dedupe.claim(`trg:${a.triggerId}`))) {
       this.log.info('ignored a redelivered button click');
       return;
     }
@@ -328,7 +331,7 @@ export class SlackBot {
   // ── App Home ────────────────────────────────────────────────────────────────────────────────────────────────
 
   async onHomeOpened(e: HomeOpenedInput, retryNum?: number): Promise<void> {
-    if (e.eventId && !this.dedupe.first(`evt:${e.eventId}`)) {
+    if (e.eventId && !(await this.dedupe.claim(`evt:${e.eventId}`))) {
       this.log.info(`ignored a redelivered app_home_opened (retry ${retryNum ?? '?'})`);
       return;
     }

@@ -927,10 +927,11 @@ export async function startSlackStandIn(opts: StandInOptions = {}): Promise<Slac
 }
 
 /** Poll until `fn` returns a truthy value (or throw after `timeoutMs` with `what`). */
-export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 20000): Promise<T> {
+/** Polls `fn` (sync, or async: its promise is awaited, never taken for a truthy answer) until it is truthy. */
+export async function waitFor<T>(fn: () => T | undefined | null | false | PromiseLike<T | undefined | null | false>, what: string, timeoutMs = 20000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
