@@ -19,6 +19,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The bin (dist/cli.js) is one esbuild bundle behind a code-cache loader, warmed here (scripts/bundle.js).
+COPY scripts/bundle.js scripts/cli-loader.js ./scripts/
 RUN npm run build
 
 FROM ${BASE} AS deps

@@ -94,3 +94,10 @@ if [ ! -f node_modules/.lockhash ] || [ "$(<node_modules/.lockhash)" != "$(lockh
   fi
   lockhash >node_modules/.lockhash
 fi
+
+# The package's bin, dist/cli.js (one bundled file + its code cache, scripts/bundle.js, ~1 s): built when missing
+# or older than the sources, so `ws-doctor` works on a fresh clone after `npm run demo` or `npm test`.
+bundle=dist/ws-doctor.bundle.js
+if [ -f scripts/bundle.js ] && { [ ! -f dist/cli.js ]  || [ ! -f "$bundle" ] || [ -n "$(find src scripts/bundle.js scripts/cli-loader.js package-lock.json -newer "$bundle" -print -quit)" ]; }; then
+  node scripts/bundle.js
+fi

@@ -68,8 +68,12 @@ function envOf(config: Config, opts: GlobalOpts): string {
   return env;
 }
 
-/** Runs a chat command once and prints it as console text: the CLI and Slack answer from the same models. */
-async function once(text: string, opts: GlobalOpts): Promise<number> {
+/**
+ * Runs a chat command once and prints it as console text: the CLI and Slack answer from the same models.
+ * `verdictExit`: the answer carries a verdict (`check`), so it exits like `status` does (0 ok, 1 degraded or
+ * unknown, 2 down) — a cron job or CI step running one check must see its failure in the exit code.
+ */
+async function once(text: string, opts: GlobalOpts, verdictExit = false): Promise<number> {
   oneShot = true;
   const config = load(opts);
   const env = envOf(config, opts);
@@ -78,7 +82,11 @@ async function once(text: string, opts: GlobalOpts): Promise<number> {
     const plan = lazy.dispatch().dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor', user: lazy.user().localUser() });
     const msg = plan.kind === 'immediate' ? plan.message : await plan.run();
     process.stdout.write(lazy.render().renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
-    return plan.kind === 'immediate' ? EXIT.usage : 0;
+    if (plan.kind === 'immediate') return EXIT.usage;
+    if (!verdictExit) return 0;
+    const verdict = msg.blocks.find((b) => b.type === 'verdict');
+    // No verdict block = the command itself failed (its error answer): that is not a healthy finding.
+    return verdict ? EXIT[verdict.overall] : EXIT.unknown;
   } finally {
     await closeQuickly(doctor);
   }
@@ -118,9 +126,9 @@ export function buildProgram(): Command {
 
   program
     .command('check <name>')
-    .description('run one check (and what it needs) and show its evidence')
+    .description('run one check (and what it needs) and show its evidence; exit 0 ok, 1 degraded, 2 down')
     .action(async (name: string) => {
-      process.exitCode = await once(`check ${name}`, program.opts());
+      process.exitCode = await once(`check ${lazy.parse().quoteArg(name)}`, program.opts(), true);
     });
 
   program

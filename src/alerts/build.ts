@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { allChecks } from '../checks/registry';
 import type { Config } from '../config/schema';
 import type { StateStore } from '../state/store';
 import { PrometheusQueryClient } from '../targets/prometheus';
@@ -16,7 +17,16 @@ import { AlertService } from './service';
 import type { IncidentSink } from './sink';
 import type { MaintenanceWindow } from './types';
 
-const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The package's root (where the bundled rules/ live): the nearest folder above this file with a package.json —
+ * src/alerts/ and dist/alerts/ (tsc) sit two levels down, the one-file bundle in dist/ one.
+ */
+const PACKAGE_ROOT = ((): string => {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
+  }
+})();
 
 export class AlertsConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -49,7 +59,10 @@ export function buildAlertService(o: {
   const a = o.config.alerts;
   const envs = alertEnvs(o.config);
   for (const e of envs) if (!(e in o.config.environments)) throw new AlertsConfigError([`alerts.envs: no environment named "${e}"`]);
-  const loaded = loadRuleFiles(a.rules.map(resolveRuleFile), { defaultIntervalMs: ms(a.interval, 15_000), checkNames: o.checkNames });
+  // Names are checked against every check ws-doctor has, not only those enabled here: the bundled pack names the
+  // Docker checks, and a stack without an engine must still load it (those rules then neither fire nor resolve).
+  const checkNames = [...new Set([...o.checkNames, ...allChecks.map((c) => c.name)])];
+  const loaded = loadRuleFiles(a.rules.map(resolveRuleFile), { defaultIntervalMs: ms(a.interval, 15_000), checkNames });
   if (loaded.problems.length) throw new AlertsConfigError(loaded.problems.map(formatProblem));
   const clients = new Map<string, PrometheusQueryClient>();
   for (const env of envs) {

@@ -9,6 +9,7 @@ import type { AlertState, IncidentView, ThreadNote } from '../alerts/types';
 import { formatDuration } from '../util/prom-duration';
 import type { MessageAction, MessageBlock, MessageModel } from './model';
 import { inlineCode, literal } from './text';
+import { causeRemediations, fixButtons } from './fix-buttons';
 
 export const ALERT_ACTION = { ack: 'alert-ack', silence: 'alert-silence', diagnose: 'alert-diagnose', remediate: 'remediate' } as const;
 
@@ -96,7 +97,9 @@ export function incidentCard(view: IncidentView, now = Date.now()): CardModel {
     }
     actions.push({ kind: ALERT_ACTION.diagnose, label: 'Run diagnostics', value: ref });
     // The remediation flow (approval, lock, plan, verify) takes over from here: same value shape as its own buttons.
-    for (const id of rootRule?.remediations ?? []) actions.push({ kind: ALERT_ACTION.remediate, label: `Fix: ${id}`, value: { env: root.env, action: id } });
+    // The rule's own remediations, then the fixes diagnosis offers for the named cause (known ids only).
+    const fixes = [...(rootRule?.remediations ?? []), ...causeRemediations(inc.cause?.kind === 'diagnosis' ? inc.cause.id : root.cause?.id)];
+    actions.push(...fixButtons(fixes, root.env).map((b) => ({ ...b, kind: ALERT_ACTION.remediate, label: `Fix: ${(b.value as { action: string }).action}` })));
     blocks.push({ type: 'actions', actions });
   }
   const text = `${status === 'resolved' ? 'Resolved' : status === 'flapping' ? 'Flapping' : 'Firing'}: ${tag}${inc.title}${symptoms.length ? ` (+${symptoms.length} held back)` : ''}`;

@@ -3,6 +3,7 @@ import { inlineCode, literal } from './text';
 import type { Finding } from '../checks/types';
 import type { StatusReport } from '../diagnosis/types';
 import type { RunTarget } from './actions/target';
+import { verdictFixButtons } from './fix-buttons';
 import { OVERALL_EMOJI, STATUS_EMOJI, type MessageBlock, type MessageModel } from './model';
 
 const ORDER = { fail: 0, unknown: 1, warn: 2, ok: 3 } as const;
@@ -51,6 +52,8 @@ export function statusMessage(report: StatusReport, opts: { check?: string } = {
       { kind: 'rerun', label: 'Re-run', accessibilityLabel: opts.check ? `Run ${opts.check} on ${report.env} again` : `Run every check on ${report.env} again`, value, style: 'primary' },
       { kind: 'details', label: 'Details', accessibilityLabel: 'Show the evidence behind each check', value },
       { kind: 'share', label: 'Post to channel', accessibilityLabel: 'Post this answer to the channel for everyone', value },
+      // The root cause's fixes: a press previews it and asks for approval in this channel (`/ws remediate`).
+      ...verdictFixButtons(cause, report.env, report.findings),
     ],
   });
   return {

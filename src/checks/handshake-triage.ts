@@ -196,6 +196,8 @@ export function evidenceOf(t: TriageInput, r: Refusal): Evidence {
   return {
     refusal: r.kind,
     decidedBy: r.by,
+    // The Django user id of the probe (digits, not a secret): the fix for its leaked counter needs it.
+    probeUserId: t.uid ?? null,
     originSent: t.originSent,
     rateBefore: t.before.rate,
     openBefore: t.before.open,

@@ -207,7 +207,14 @@ export class RedisStore implements StateStore {
     const max = Buffer.concat([Buffer.from('('), Buffer.from(prefix), Buffer.from([0xff])]);
     const flat = (await this.call('list', (c) => LIST.run(c, [this.p + 'idx', min, max, opts.limit ?? 1000, this.p + 'kv:']))) as Array<string | number>;
     const out: Array<{ key: string } & StoredValue<T>> = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) out.push({ key: String(flat[i]), ...stored<T>(String(flat[i + 1]), String(flat[i + 2]), Number(flat[i + 3])) });
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      // A value that is not JSON is left out (as in the SQLite store): one bad row must not hide the good ones.
+      try {
+        out.push({ key: String(flat[i]), ...stored<T>(String(flat[i + 1]), String(flat[i + 2]), Number(flat[i + 3])) });
+      } catch {
+        continue;
+      }
+    }
     return out;
   }
 

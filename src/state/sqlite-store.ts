@@ -100,7 +100,15 @@ export class SqliteStore implements StateStore {
   async list<T>(prefix: string, opts: { limit?: number } = {}): Promise<Array<{ key: string } & StoredValue<T>>> {
     return this.run('list', (s) => {
       const rows = s.list.all(prefix, prefix + MAX_CHAR, this.now(), opts.limit ?? 1000) as Array<KvRow & { key: string }>;
-      return rows.map((r) => ({ key: r.key, ...toStored<T>(r) }));
+      // A row that is not JSON (a file edited by hand, a foreign writer) is left out, not fatal: one bad row
+      // must not hide every good one from the caller (the alert evaluator lists all its alerts each tick).
+      return rows.flatMap((r) => {
+        try {
+          return [{ key: r.key, ...toStored<T>(r) }];
+        } catch {
+          return [];
+        }
+      });
     });
   }
 

@@ -3,15 +3,23 @@
  * incident, §9.1), every request is bounded by its own timeout *and* the caller's abort signal, and transport
  * failures come back as values, never as throws, so a check can turn them into a finding.
  */
+import type { IncomingMessage } from 'node:http';
+import http from 'node:http';
 import { redact } from '../telemetry/redact';
 
 export type HttpErrorKind = 'timeout' | 'refused' | 'reset' | 'dns' | 'tls' | 'other';
+
+/** The response headers, read as fetch's `Headers` reads them (names case-insensitive, repeats joined by ", "). */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+  getSetCookie(): string[];
+}
 
 export interface HttpResponseResult {
   kind: 'response';
   url: string;
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   body: string;
   latencyMs: number;
 }
@@ -58,30 +66,67 @@ export class HttpTarget {
     return joinUrl(this.opts.baseUrl, path);
   }
 
+  /**
+   * One request on node:http, not fetch: in Node 20 the first `fetch` loads and initialises undici (40–120 ms of
+   * CPU), more than the whole probe costs — and a one-shot CLI pays it on every run. No connection is reused
+   * (`agent: false`): each probe measures the stack, not a pooled socket the server may already have closed.
+   */
   async request(path: string, o: HttpRequestOptions = {}): Promise<HttpResult> {
     const url = this.url(path);
     const started = performance.now();
     const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs;
     const signal = o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = {
+      Accept: '*/*',
       'User-Agent': this.opts.userAgent ?? 'ws-doctor',
       ...(this.opts.forwardedProto ? { 'X-Forwarded-Proto': this.opts.forwardedProto } : {}),
       ...o.headers,
     };
-    let body: string | undefined;
+    let body: Buffer | undefined;
     if (o.json !== undefined) {
-      body = JSON.stringify(o.json);
+      body = Buffer.from(JSON.stringify(o.json), 'utf8');
       headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(body.length);
     }
     try {
-      const res = await fetch(url, { method: o.method ?? 'GET', headers, body, redirect: 'manual', signal });
-      const text = await readCapped(res, o.maxBodyChars ?? 2_000_000);
-      return { kind: 'response', url, status: res.status, headers: res.headers, body: text, latencyMs: elapsed(started) };
+      const res = await send(url, { method: o.method ?? 'GET', headers, signal }, body);
+      const text = await readCapped(res, o.maxBodyChars ?? 2_000_000, signal);
+      return { kind: 'response', url, status: res.statusCode ?? 0, headers: responseHeaders(res.rawHeaders), body: text, latencyMs: elapsed(started) };
     } catch (err) {
-      const { error, message } = classifyFetchError(err);
+      const { error, message } = classifyFetchError(signal.aborted ? { name: 'AbortError' } : err);
       return { kind: 'error', url, error, message, latencyMs: elapsed(started) };
     }
   }
+}
+
+/** Sends the request; resolves with the response head (the body is read by readCapped). */
+function send(url: string, o: { method: string; headers: Record<string, string>; signal: AbortSignal }, body?: Buffer): Promise<IncomingMessage> {
+  const u = new URL(url);
+  // As fetch does: a URL's user:password is never sent (it would go out as Basic auth to whoever answers).
+  if (u.username || u.password) return Promise.reject(new Error('URL includes credentials'));
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return Promise.reject(new Error(`unsupported scheme ${u.protocol}`));
+  // TLS is loaded only for an https backend.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod: typeof http = u.protocol === 'https:' ? (require('node:https') as typeof http) : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(u, { method: o.method, headers: o.headers, signal: o.signal, agent: false }, resolve);
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+function responseHeaders(raw: string[]): ResponseHeaders {
+  const all = new Map<string, string[]>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    const list = all.get(name) ?? [];
+    list.push(raw[i + 1] ?? '');
+    all.set(name, list);
+  }
+  return {
+    get: (name) => all.get(name.toLowerCase())?.join(', ') ?? null,
+    getSetCookie: () => [...(all.get('set-cookie') ?? [])],
+  };
 }
 
 export function joinUrl(base: string, path: string): string {
@@ -96,27 +141,39 @@ export function elapsed(startedPerfNow: number): number {
  * The body, streamed and cut at `max` characters' worth of bytes: reading stops (and the rest is cancelled)
  * once enough has arrived, so a 90 MB answer costs at most `max` bytes of memory, never the whole body.
  */
-async function readCapped(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    if (size >= max) await reader.cancel().catch(() => undefined);
-    else reader.releaseLock();
-  }
-  const text = Buffer.concat(chunks, size).toString('utf8');
-  return text.length > max ? text.slice(0, max) : text;
+function readCapped(res: IncomingMessage, max: number, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      resolve(text.length > max ? text.slice(0, max) : text);
+    };
+    const onAbort = (): void => {
+      res.destroy();
+      reject(Object.assign(new Error('timeout'), { name: 'AbortError' }));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    res.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= max) {
+        // Enough: stop reading and drop the connection, the rest of the body is never buffered.
+        res.removeAllListeners('data');
+        res.destroy();
+        done();
+      }
+    });
+    res.once('end', done);
+    res.once('error', (err) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+  });
 }
 
-/** Map fetch/undici failures onto the few kinds a check distinguishes. */
+/** Map node:http (and fetch/undici) failures onto the few kinds a check distinguishes. */
 export function classifyFetchError(err: unknown): { error: HttpErrorKind; message: string } {
   const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return { error: 'timeout', message: 'timeout' };

@@ -19,7 +19,9 @@ import type { IncidentSink } from '../../src/alerts/sink';
 import type { IncidentView } from '../../src/alerts/types';
 import { incidentCard } from '../../src/chat/alert-card';
 import { renderMessage } from '../../src/slack/render';
+import Database from 'better-sqlite3';
 import { MemoryStateStore } from '../../src/state/memory-store';
+import { SqliteStore } from '../../src/state/sqlite-store';
 import { PrometheusQueryClient } from '../../src/targets/prometheus';
 import { freePort } from '../../src/util/net';
 import { chaosRow, observe } from './row';
@@ -147,6 +149,44 @@ chaosRow('Rule file with a bad duration and an unknown check', '`rules check` ex
     const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.resolve(__dirname, '../../src/cli.ts'), 'rules', 'check', f, '--prometheus', `http://127.0.0.1:${await freePort()}`], { encoding: 'utf8', timeout: 30_000 });
     const named = /rule "A" \(groups\[0\]\.rules\[0\]\) for:/.test(r.stderr) && /rule "B" .* check: names no check "rediss"/.test(r.stderr);
     return observe(`exit ${r.status}; ${named ? 'both named with field' : r.stderr.slice(0, 200)}`, r.status === 1 && named);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+chaosRow('Corrupt alert rows in the SQLite file between two runs (not JSON, wrong shape, a list for an incident)', 'next run ticks on: bad rows ignored and logged once, the firing alert kept, nothing re-posted', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wsd-chaos-alert-rows-'));
+  const file = path.join(dir, 'state.sqlite');
+  const always = { url: 'x', query: async () => ({ kind: 'ok' as const, series: [{ labels: {}, value: 1 }], latencyMs: 0 }) };
+  try {
+    const sink = recordingSink();
+    const first = new SqliteStore({ file });
+    const a = new AlertService({ store: first, sink, rules: RULES, envs: ['demo'], prometheusFor: () => always, defaultChannel: 'C1' });
+    await a.tick('demo');
+    await a.stop();
+    await first.close();
+    // Someone (or something) writes junk into the file while no bot runs.
+    const db = new Database(file);
+    const put = db.prepare('INSERT OR REPLACE INTO kv (key, value, version, expires_at) VALUES (?, ?, ?, NULL)');
+    put.run('alert:demo:not-json', '{"phase": "firing", ', 900001);
+    put.run('alert:demo:wrong-shape', JSON.stringify({ phase: 'firing', rule: 'Up' }), 900002);
+    put.run('incident:junk', JSON.stringify([1, 2, 3]), 900003);
+    put.run('silence:junk', JSON.stringify('forever'), 900004);
+    db.close();
+    const warnings: string[] = [];
+    const second = new SqliteStore({ file });
+    const b = new AlertService({ store: second, sink, rules: RULES, envs: ['demo'], prometheusFor: () => always, defaultChannel: 'C1', log: { info: () => undefined, warn: (m) => void warnings.push(m) } });
+    let error = '';
+    for (let i = 0; i < 3; i++) await b.tick('demo').catch((err: Error) => (error ||= err.message));
+    const listed = await b.list('demo');
+    await b.stop();
+    await second.close();
+    const up = listed.alerts.find((x) => x.rule === 'Up');
+    const named = ['alert:demo:wrong-shape', 'incident:junk', 'silence:junk'].every((k) => warnings.filter((w) => w.includes(k)).length === 1);
+    return observe(
+      `${error ? `tick threw: ${error}` : '3 ticks ran'}; Up ${up?.phase}; ${sink.posts.length} card(s) in all; ${warnings.length} warning(s)${named ? ', each bad row named once' : ''}`,
+      !error && up?.phase === 'firing' && sink.posts.length === 1 && named && listed.alerts.length === 1,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -143,6 +143,28 @@ describe('ws-doctor against a configured stack', () => {
     expect(r.stderr).toContain('environments.local.backend: unknown key "urll"');
   });
 
+  it('check <name> exits with its verdict, as status does: 0 healthy, 2 down, 1 unknown', async () => {
+    const pw = { WS_DOCTOR_STAGING_SERVICE_PASSWORD: DEMO_SERVICE_ACCOUNT.password };
+    const healthy = await cli(['check', 'chat-handshake', '--config', configFile, '--env', 'staging'], { env: pw });
+    expect(healthy.stdout).toMatch(/chat-handshake .*connected in \d+ ms/);
+    expect(healthy.code).toBe(0);
+
+    backend.faults.set('token-500', true);
+    try {
+      const down = await cli(['check', 'chat-handshake', '--config', configFile, '--env', 'staging'], { env: pw });
+      expect(down.stdout).toMatch(/^🔴 Down: /);
+      expect(down.stdout).toMatch(/token-issuance .*500/);
+      expect(down.code).toBe(2);
+    } finally {
+      backend.faults.set('token-500', false);
+    }
+
+    // No probe password: the check could not run, which is never "healthy".
+    const unknown = await cli(['check', 'token-issuance', '--config', configFile, '--env', 'staging']);
+    expect(unknown.stdout).toMatch(/WS_DOCTOR_STAGING_SERVICE_PASSWORD/);
+    expect(unknown.code).toBe(1);
+  });
+
   it('an unknown check name is a usage error with the known names', async () => {
     const r = await cli(['check', 'redsi', '--config', configFile, '--env', 'staging']);
     expect(r.code).toBe(3);

@@ -57,7 +57,9 @@ it('status, actions, press Details / Re-run: each runs its action on the same an
   expect(out).toContain('Evidence — demo');
   expect(verdicts[1]).toMatch(/Down|Degraded/);
   expect(out).toContain('Re-run by you');
-  expect(out).toContain('usage: press <n> with n from 1 to 2');
+  // The re-run answer names the web cache as the root cause and offers its fix (a runbook) as a third action.
+  expect(out).toContain('[3 Runbook: fix-cache-url]');
+  expect(out).toContain('usage: press <n> with n from 1 to 3');
   // Healthy (typed), Down (re-run); Details printed the evidence of the run shown, no new run.
   expect(verdicts).toHaveLength(2);
 });

@@ -29,10 +29,10 @@ describe('console rendering of the status model', () => {
     expect(renderText(statusMessage(report), { color: true })).toMatch(/\x1b\[1;31m/);
   });
 
-  it('carries Re-run, Details and Post-to-channel actions and the evidence as details', () => {
+  it('carries Re-run, Details, Post-to-channel and the root cause\'s fix as actions, and the evidence as details', () => {
     const msg = statusMessage(report);
     const actions = msg.blocks.find((b) => b.type === 'actions');
-    expect(actions && actions.type === 'actions' ? actions.actions.map((a) => a.kind) : []).toEqual(['rerun', 'details', 'share']);
+    expect(actions && actions.type === 'actions' ? actions.actions.map((a) => a.kind) : []).toEqual(['rerun', 'details', 'share', 'remediate']);
     expect(renderText(msg.details!, { color: false })).toContain('latencyMs: 3');
   });
 });

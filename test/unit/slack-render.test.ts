@@ -55,8 +55,10 @@ describe('renderMessage', () => {
     const actions = r.blocks.filter((b) => b.type === 'actions');
     expect(actions).toHaveLength(1);
     const els = (actions[0] as { elements: Array<{ action_id: string; value: string }>; block_id: string }).elements;
-    expect(els.map((e) => e.action_id)).toEqual(['wsd:rerun:1', 'wsd:details:2', 'wsd:share:3']);
-    expect(els.every((e) => e.value === '{"env":"local"}')).toBe(true); // unsealed here: the adapters seal (chat/actions/seal.ts)
+    // The root cause (redis-down) offers its fix as the fourth button.
+    expect(els.map((e) => e.action_id)).toEqual(['wsd:rerun:1', 'wsd:details:2', 'wsd:share:3', 'wsd:remediate:4']);
+    expect(els.slice(0, 3).every((e) => e.value === '{"env":"local"}')).toBe(true); // unsealed here: the adapters seal (chat/actions/seal.ts)
+    expect(els[3]?.value).toBe('{"env":"local","action":"restart-redis"}');
     expect(refFromBlockId((actions[0] as { block_id: string }).block_id)).toBe('abc123');
     expect(r.text).toContain('local');
     expect(JSON.stringify(r.blocks)).toContain('explained by');
@@ -66,7 +68,12 @@ describe('renderMessage', () => {
     const buttons = (blocks: unknown[]) =>
       (blocks as Array<{ type: string; elements?: Array<{ accessibility_label?: string; text: { text: string } }> }>).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
     const status = buttons(renderMessage(statusMessage(report(3))).blocks);
-    expect(status.map((b) => b.accessibility_label)).toEqual(['Run every check on local again', 'Show the evidence behind each check', 'Post this answer to the channel for everyone']);
+    expect(status.map((b) => b.accessibility_label)).toEqual([
+      'Run every check on local again',
+      'Show the evidence behind each check',
+      'Post this answer to the channel for everyone',
+      'Preview Restart Redis and ask for approval',
+    ]);
     // A model action without one still gets a label (its visible text), never an empty one.
     const bare = buttons(renderMessage({ text: 't', blocks: [{ type: 'actions', actions: [{ kind: 'rerun', label: 'Go', value: 'v' }] }] }).blocks);
     expect(bare[0]?.accessibility_label).toBe('Go');
