@@ -14,11 +14,15 @@ import { recordReport } from './telemetry/metrics';
 import { stateStoreProbe } from './telemetry/readiness';
 import { DEFAULT_METRICS_PORT } from './telemetry/ports';
 import { OpsServer } from './telemetry/server';
+import type { Scheduler } from './scheduler/scheduler';
 import type { Notifier } from './scheduler/types';
 import { slackMode } from './slack/mode';
 import { openStateStore } from './state/open';
 import type { StateStore } from './state/store';
 
+
+/** Of the shutdown bound, what is kept for after the work phase: recording, the Slack flush, releases. */
+const SHUTDOWN_TELL_MS = 4000;
 
 export interface StartOptions {
   /** Run the console when Slack is off (false: just start Slack or return). */
@@ -79,10 +83,13 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   // Expire unanswered approvals and tell the truth about executions a previous run of the bot left behind.
   await doctor.remediations.start();
   lifecycle.on('intake', 'remediation-sweeps', () => doctor.remediations.stop());
-  // A remediation already executing finishes (its verification included) within the bound; one cut off by the
-  // bound is marked `interrupted` by the next sweep (any replica, or this bot's next start), never re-run.
+  // A remediation already executing may finish (its verification included) while the bound leaves time to tell
+  // Slack; one still going then is recorded `interrupted` by this process (audit, request, card), its action
+  // aborted and its locks released — never re-run. (A bot killed outright leaves that to the next sweep.)
   lifecycle.on('work', 'remediations', async (deadline) => {
-    if (!(await settledBy(doctor.remediations.idle(), deadline - 2000))) logger.warn('a remediation was still executing at shutdown: it will be recorded as interrupted');
+    if (await settledBy(doctor.remediations.idle(), deadline - SHUTDOWN_TELL_MS)) return;
+    const cut = await doctor.remediations.interruptRunning('the bot was stopped (shutdown)');
+    logger.warn(`shutdown: ${cut.length} remediation(s) still executing recorded as interrupted: ${cut.map((r) => `${r.id} ${r.action}`).join(', ')}`);
   });
 
   const mode = slackMode(config);
@@ -138,7 +145,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
       await app.flush(deadline);
     });
     logger.info({ mode }, 'ws-doctor is listening to Slack');
-    if (config.schedule.enabled) await startSchedule(config, doctor, store, slackNotifier(app.queue), lifecycle, logger);
+    const scheduler = config.schedule.enabled ? await startSchedule(config, doctor, store, slackNotifier(app.queue), lifecycle, logger) : undefined;
     if (alertsOn) {
       const { buildAlertService } = await import('./alerts/build');
       const service = buildAlertService({
@@ -151,7 +158,12 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
       });
       doctor.alerts = service;
       alertmanager?.bind(service);
-      service.start();
+      // One replica evaluates each tick: the scheduler's lease, or one of the alerts' own when the schedule is off.
+      const { StoreRunCoordinator } = await import('./scheduler/coordinator');
+      const { replicaId } = await import('./scheduler/wire');
+      const coordinator = scheduler?.coordinator ?? new StoreRunCoordinator(store, replicaId(), config.schedule.leaseTtlMs);
+      if (!scheduler) lifecycle.on('release', 'alerts-lease', () => coordinator.release());
+      service.start(coordinator);
       lifecycle.on('intake', 'alert-rules', () => service.stop());
       logger.info(`alert rules: ${service.rules.length} rule(s), cards to ${config.alerts.channel}; jobs ${service.jobsInfo().map((j) => j.name).join(', ')}`);
       if (alertmanager && mode !== 'http') {
@@ -194,7 +206,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
 }
 
 /** Scheduled jobs (status on change, digest, cleanup), coordinated through the state store across replicas. */
-async function startSchedule(config: Config, doctor: Doctor, store: StateStore, notifier: Notifier, lifecycle: Lifecycle, logger: Logger): Promise<void> {
+async function startSchedule(config: Config, doctor: Doctor, store: StateStore, notifier: Notifier, lifecycle: Lifecycle, logger: Logger): Promise<Scheduler> {
   const { buildSchedule, replicaId } = await import('./scheduler/wire');
   const replica = replicaId();
   const { scheduler } = buildSchedule({ config, doctor, store, notifier, holder: replica, log: (level, msg) => logger[level](msg) });
@@ -206,6 +218,7 @@ async function startSchedule(config: Config, doctor: Doctor, store: StateStore, 
   lifecycle.on('release', 'scheduler-lease', () => scheduler.release());
   await scheduler.start();
   logger.info(`scheduler started as ${replica} (${scheduler.coordinator.isLeader ? 'leading' : 'standby'}); status ${config.schedule.status}, digest ${config.schedule.digest} ${config.schedule.timezone}`);
+  return scheduler;
 }
 
 /**

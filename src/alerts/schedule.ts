@@ -2,7 +2,7 @@
  * The alert-evaluation job on node-cron: one task per distinct group interval, `noOverlap` so a slow tick
  * (a black-holed Prometheus) is skipped rather than stacked. Intervals must map onto cron fields exactly.
  */
-import { schedule, type ScheduledTask } from 'node-cron';
+import { schedule, type RunCoordinator, type ScheduledTask } from 'node-cron';
 
 /** `15000` → `*\/15 * * * * *`; throws with the reason for intervals cron cannot express. */
 export function cronFor(intervalMs: number): string {
@@ -21,7 +21,11 @@ export interface AlertJob {
   lastRun(): { at: Date; ok: boolean; error?: string } | undefined;
 }
 
-export function scheduleEvaluation(name: string, intervalMs: number, run: () => Promise<void>): AlertJob {
+/**
+ * `coordinator`: with replicas on a shared state store, the scheduler's (scheduler/coordinator.ts), so one
+ * replica evaluates each tick — several evaluating at once would each find an incident new and post its card.
+ */
+export function scheduleEvaluation(name: string, intervalMs: number, run: () => Promise<void>, coordinator?: RunCoordinator): AlertJob {
   const pattern = cronFor(intervalMs);
   let last: { at: Date; ok: boolean; error?: string } | undefined;
   const task: ScheduledTask = schedule(
@@ -35,7 +39,7 @@ export function scheduleEvaluation(name: string, intervalMs: number, run: () => 
         last = { at, ok: false, error: (err as Error).message };
       }
     },
-    { name, noOverlap: true, unref: true },
+    { name, noOverlap: true, unref: true, ...(coordinator ? { distributed: true, runCoordinator: coordinator, distributedLease: intervalMs * 4 } : {}) },
   );
   return {
     name,

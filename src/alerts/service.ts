@@ -5,6 +5,7 @@
  * their writes to one incident.
  */
 import { randomUUID } from 'node:crypto';
+import type { RunCoordinator } from 'node-cron';
 import type { StateStore } from '../state/store';
 import { formatDuration } from '../util/prom-duration';
 import { AlertStore } from './alert-store';
@@ -74,15 +75,18 @@ export class AlertService {
     return this.o.rules;
   }
 
-  /** Start one cron job per distinct interval (each evaluates the rules of that interval in every env). */
-  start(): void {
+  /**
+   * Start one cron job per distinct interval (each evaluates the rules of that interval in every env); with a
+   * run coordinator (replicas) one replica evaluates each tick.
+   */
+  start(coordinator?: RunCoordinator): void {
     const byInterval = new Map<number, AlertRule[]>();
     for (const r of this.o.rules) byInterval.set(r.intervalMs, [...(byInterval.get(r.intervalMs) ?? []), r]);
     for (const [ms, rules] of byInterval) {
       this.jobs.push(
         scheduleEvaluation(`alerts:${formatDuration(ms)}`, ms, async () => {
           for (const env of this.o.envs) await this.tick(env, rules);
-        }),
+        }, coordinator),
       );
     }
   }

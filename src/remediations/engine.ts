@@ -92,6 +92,10 @@ export class RemediationEngine {
   private readonly actions: readonly AnyAction[];
   private readonly listeners: Array<(r: RemediationRequest) => void> = [];
   private readonly running = new Map<string, Promise<Outcome>>();
+  /** What shutdown needs of a run holding its locks: stop the action, give the locks back. */
+  private readonly live = new Map<string, { abort: AbortController; release: () => Promise<void> }>();
+  /** Runs shutdown recorded as interrupted: they write nothing more (the process is going away). */
+  private readonly cutOff = new Set<string>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
 
@@ -156,9 +160,14 @@ export class RemediationEngine {
   }
 
   /** Remember where the request's card lives (the adapter calls this after posting or re-posting it). */
-  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+  async setMessage(id: string, message: { channel: string; ts: string }, more: Pick<RemediationRequest, 'lostChannel'> = {}): Promise<void> {
     // Not an event: the card itself just moved; re-rendering it would only repeat what it shows.
-    await this.mutate(id, undefined, (r) => ({ ...r, message }), false);
+    await this.mutate(id, undefined, (r) => ({ ...r, message, ...more }), false);
+  }
+
+  /** Remember a copy of the card in someone's direct messages (the adapter, after posting it). */
+  async addDirectCopy(id: string, copy: { user: string; channel: string; ts: string }): Promise<void> {
+    await this.mutate(id, undefined, (r) => ({ ...r, dms: [...(r.dms ?? []).filter((d) => d.user !== copy.user), copy] }), false);
   }
 
   private ctxFor(env: string, signal: AbortSignal): ActionContext | undefined {
@@ -259,7 +268,7 @@ export class RemediationEngine {
       risk: action.risk,
       blastRadius: action.blastRadius,
       args,
-      requester: input.requester,
+      requester: person(input.requester),
       ...(input.channel ? { channel: input.channel } : {}),
       createdAt: new Date(now).toISOString(),
       expiresAt: now + this.policy.approvalTtlMs,
@@ -315,7 +324,7 @@ export class RemediationEngine {
       await this.record({ env: r.env, action: r.action, request: id, step: 'refused', who, detail: { phase: 'deny', reason } });
       return { kind: 'refused', reason, request: r };
     }
-    const done = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'denied', decidedBy: who, reason: who.id === r.requester.id ? 'withdrawn by the requester' : 'denied', finishedAt: new Date(this.now()).toISOString() }));
+    const done = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'denied', decidedBy: person(who), reason: who.id === r.requester.id ? 'withdrawn by the requester' : 'denied', finishedAt: new Date(this.now()).toISOString() }));
     if (!done) return { kind: 'already', request: (await this.get(id)) ?? r };
     await this.record({ env: r.env, action: r.action, request: id, step: 'denied', who, detail: { previewId: r.preview.id } });
     return { kind: 'done', request: done.request };
@@ -345,7 +354,7 @@ export class RemediationEngine {
       await this.record({ env: r.env, action: r.action, request: id, step: 'refused', who, detail: { phase: 'approve', reason: may.reason } });
       return { kind: 'refused', reason: may.reason, request: r };
     }
-    const approved = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'approved', approver: who, decidedBy: who, startedAt: new Date(this.now()).toISOString() }));
+    const approved = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'approved', approver: person(who), decidedBy: person(who), startedAt: new Date(this.now()).toISOString() }));
     if (!approved) return { kind: 'already', request: (await this.get(id)) ?? r };
     await this.record({ env: r.env, action: r.action, request: id, step: 'approved', who, detail: { previewId: r.preview.id, digest: r.preview.digest } });
     const run = this.run(approved.request, approved.version).finally(() => this.running.delete(id));
@@ -429,6 +438,7 @@ export class RemediationEngine {
       clearInterval(heartbeat);
       await Promise.all(leases.map((l) => this.opts.store.releaseLease(l).catch(() => false)));
     };
+    this.live.set(r.id, { abort, release });
 
     try {
       // Guards 3: the world still looks like what was approved.
@@ -474,6 +484,7 @@ export class RemediationEngine {
       } catch (err) {
         result = { ok: false, summary: `failed: ${redact((err as Error).message)}`, facts: {}, error: redact((err as Error).message) };
       }
+      if (this.cutOff.has(r.id)) return { kind: 'done', request: (await this.get(r.id)) ?? r };
       if (abort.signal.aborted) {
         result = { ...result, ok: false, error: `aborted: ${String((abort.signal.reason as Error | undefined)?.message ?? 'lock lost')}` };
       }
@@ -494,6 +505,7 @@ export class RemediationEngine {
           if (ok || Date.now() + (this.opts.verifyPollMs ?? 3000) > deadline || abort.signal.aborted) break;
           await sleep(this.opts.verifyPollMs ?? 3000, abort.signal);
         }
+        if (this.cutOff.has(r.id)) return { kind: 'done', request: (await this.get(r.id)) ?? r };
         await save((x) => ({
           ...x,
           after,
@@ -507,8 +519,39 @@ export class RemediationEngine {
       await this.guards.recordOutcome(r.env, action.id, target, ok, limits).catch(() => undefined);
       return { kind: 'done', request: r };
     } finally {
+      this.live.delete(r.id);
       await release();
     }
+  }
+
+  /**
+   * Shutdown could not wait any longer: every run of this instance still going is recorded `interrupted` now
+   * (audit and request, so its card says so before the process exits), its action is aborted and its locks are
+   * released. Interrupted is final: no sweep and no next start runs it again. Returns the requests it cut off.
+   */
+  async interruptRunning(why: string): Promise<RemediationRequest[]> {
+    const cut: RemediationRequest[] = [];
+    for (const id of [...this.running.keys()]) {
+      this.cutOff.add(id);
+      const done = await this.mutate(id, undefined, (x) => {
+        if (FINAL_STATES.includes(x.state)) return undefined;
+        const last = [...x.steps].reverse()[0];
+        const reason =
+          x.state === 'verifying'
+            ? `${why} while verifying: the action itself finished; run \`status\` to see the result`
+            : x.state === 'approved'
+              ? `${why} before executing it: nothing was done; request it again`
+              : `${why} during execution${last ? ` (last step: ${last.step}${last.done ? ', done' : ', in progress'})` : ''}: it was not re-run and its effect is unknown; run \`status\` before requesting it again`;
+        return { ...x, state: 'interrupted', reason, finishedAt: new Date(this.now()).toISOString() };
+      }).catch(() => undefined);
+      const run = this.live.get(id);
+      run?.abort.abort(new Error(why));
+      await run?.release().catch(() => undefined);
+      if (!done) continue;
+      await this.record({ env: done.request.env, action: done.request.action, request: id, step: 'interrupted', detail: { reason: done.request.reason, holder: this.instanceId, cause: 'shutdown' } }).catch(() => undefined);
+      cut.push(done.request);
+    }
+    return cut;
   }
 
   private async checkLines(env: string, names: readonly string[]): Promise<CheckLine[]> {
@@ -589,3 +632,6 @@ export class RemediationEngine {
 }
 
 const key = (id: string): string => `remediation:${id}`;
+
+/** Who, as stored on a request: id and name; group memberships are judged at each decision, never kept. */
+const person = (p: Principal): Principal => ({ id: p.id, ...(p.name ? { name: p.name } : {}) });

@@ -4,6 +4,7 @@
  * knowing (paused, partitioned) finds a newer fence there and backs off instead of overwriting its successor.
  */
 import type { StateStore } from '../state/store';
+import { metrics } from '../telemetry/metrics';
 
 export interface Fenced<T> {
   fence: number;
@@ -23,7 +24,10 @@ export async function fencedUpdate<T>(
 ): Promise<{ prev: T | undefined; next: T } | undefined> {
   for (let attempt = 0; attempt < (opts.attempts ?? 5); attempt++) {
     const cur = await store.get<Fenced<T>>(key);
-    if (cur && cur.value.fence > fence) return undefined;
+    if (cur && cur.value.fence > fence) {
+      metrics.fencedWritesRefused.inc();
+      return undefined;
+    }
     const next = update(cur?.value.data);
     const written = await store.cas<Fenced<T>>(key, cur?.version ?? 0, { fence, data: next }, opts.ttlMs ? { ttlMs: opts.ttlMs } : {});
     if (written !== undefined) return { prev: cur?.value.data, next };

@@ -104,7 +104,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackAppHand
       : loadActionKey(opts.stateDir === undefined ? opts.config.stateDir : opts.stateDir);
   if (!key.persistent) log.warn(`button key kept in ${key.source}: buttons sent before a restart will be refused after it`);
   const seal = new ActionSeal(key.key);
-  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal });
+  const bot = new SlackBot({ doctor: opts.doctor, queue, logger: log, prefix: resolved.command, seal, ...(opts.stateStore ? { store: opts.stateStore } : {}) });
 
   let httpReceiver: GuardedHttpReceiver | undefined;
   const receiver =

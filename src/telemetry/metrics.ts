@@ -103,6 +103,11 @@ export const metrics = {
     labelNames: ['job'] as const,
     registers: [registry],
   }),
+  fencedWritesRefused: new Counter({
+    name: 'ws_doctor_fenced_writes_refused_total',
+    help: 'Guarded writes this replica gave up because a newer scheduler lease had written already (it lost the lease without knowing: paused, partitioned).',
+    registers: [registry],
+  }),
   leader: new Gauge({
     name: 'ws_doctor_scheduler_leader',
     help: '1 while this replica holds the scheduler lease, else 0.',

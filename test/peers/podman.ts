@@ -122,14 +122,25 @@ async function importImage(dir: string, podman: PodmanPeer['podman']): Promise<v
 }
 
 /** How many processes (other than this one) have `dir` on their command line: conmon, podman cleanup. */
-async function processesUsing(dir: string): Promise<number> {
-  let n = 0;
+/** Pids of processes whose command line names `dir` (conmon and `podman container cleanup` do). */
+async function processesUsing(dir: string): Promise<number[]> {
+  const pids: number[] = [];
   for (const pid of await fs.readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
     const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes(dir)) n++;
+    if (cmd.includes(dir)) pids.push(Number(pid));
   }
-  return n;
+  return pids;
+}
+
+/** `pid` and all its descendants (a container's process is conmon's child and outlives a killed conmon). */
+async function withDescendants(pid: number): Promise<number[]> {
+  const out = [pid];
+  for (const tid of await fs.readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const kids = await fs.readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '');
+    for (const k of kids.split(/\s+/).filter(Boolean)) out.push(...(await withDescendants(Number(k))));
+  }
+  return out;
 }
 
 export async function startPodman(): Promise<PodmanPeer> {
@@ -266,7 +277,19 @@ export async function startPodman(): Promise<PodmanPeer> {
       // conmon runs `podman container cleanup` after a container dies, which re-creates the storage dirs:
       // wait for every process still pointing at this dir to go, then delete it.
       const until = Date.now() + 10000;
-      while ((await processesUsing(dir)) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      while ((await processesUsing(dir)).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      // Under heavy load `podman rm` can time out and leave a container running with no service to stop it
+      // (seen: three orphaned containers spinning at ~20 % CPU each). Everything under this private dir is
+      // ours: kill what is left, children first-class (killing conmon alone orphans the container process).
+      for (const p of await processesUsing(dir)) {
+        for (const q of await withDescendants(p)) {
+          try {
+            process.kill(q, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }
+      }
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
     },
   };
