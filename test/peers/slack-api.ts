@@ -8,7 +8,8 @@
  * - Validates every message, ack body and view against the Block Kit limits (slack-blocks.ts) and answers as
  *   Slack does (`invalid_blocks`, `msg_too_long`, `no_text`, `invalid_arguments`, `channel_not_found`,
  *   `not_in_channel`, `message_not_found`, `expired_trigger_id`, `used_url`, …).
- * - Injects faults on demand: HTTP 429 with Retry-After, Slack errors, 5xx, "Slack is down".
+ * - Injects faults on demand: HTTP 429 with Retry-After, Slack errors, 5xx, "Slack is down", and calls that
+ *   hang (read, never answered: the caller's own timeout must end them).
  * - Keeps what users would see (channel messages, threads, ephemerals per user, modals, Home tabs) and records
  *   every call, every refusal and every Socket Mode ack latency for assertions.
  * - Builds the payloads Slack would send the bot (slash commands, button clicks, app_home_opened) so tests
@@ -123,7 +124,7 @@ export interface AckRecord {
   payload: unknown;
 }
 
-type Fault = { kind: '429'; retryAfter: number } | { kind: 'error'; error: string } | { kind: 'http'; status: number };
+type Fault = { kind: '429'; retryAfter: number } | { kind: 'error'; error: string } | { kind: 'http'; status: number } | { kind: 'hang' };
 
 interface ResponseUrlState {
   id: string;
@@ -267,6 +268,15 @@ export class SlackStandIn {
   /** The next `times` calls answer `{ok:false, error}` (or HTTP `status` for a number). */
   fail(method: string, errorOrStatus: string | number, times = 1): void {
     this.addFault(method, typeof errorOrStatus === 'number' ? { kind: 'http', status: errorOrStatus } : { kind: 'error', error: errorOrStatus }, times);
+  }
+
+  /**
+   * The next `times` calls of `method` (or `response_url`, or `*`) are read and never answered, as when Slack
+   * or a proxy on the way wedges: nothing is stored (the call did not happen), the connection stays open until
+   * the caller gives up or the stand-in closes. Recorded with status 0.
+   */
+  hang(method: string, times = 1): void {
+    this.addFault(method, { kind: 'hang' }, times);
   }
 
   /** Slack user group `id` (`S…`) with these members (replaces what it had). */
@@ -639,6 +649,7 @@ export class SlackStandIn {
     const missing = needed.filter((s) => !this.manifest.scopes.includes(s));
     if (missing.length) return refuse('missing_scope', [], { needed: missing.join(','), provided: this.manifest.scopes.join(',') });
     const fault = this.takeFault(method);
+    if (fault?.kind === 'hang') return void (rec.status = 0);
     if (fault?.kind === '429') return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter) });
     if (fault?.kind === 'http') return reply(fault.status, { ok: false, error: `http_${fault.status}` });
     if (fault?.kind === 'error') return reply(200, { ok: false, error: fault.error });
@@ -829,6 +840,7 @@ export class SlackStandIn {
     if (!state) return refuse(404, 'invalid_url');
     if (!String(req.headers['content-type'] ?? '').includes('application/json') || !body) return refuse(400, 'invalid_payload');
     const fault = this.takeFault('response_url');
+    if (fault?.kind === 'hang') return void (rec.status = 0);
     if (fault?.kind === '429') return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter) });
     if (fault?.kind === 'http') return reply(fault.status, { ok: false, error: `http_${fault.status}` });
     if (fault?.kind === 'error') return reply(200, { ok: false, error: fault.error });
