@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { allChecks } from '../checks/registry';
 import type { Config } from '../config/schema';
 import type { StateStore } from '../state/store';
 import { PrometheusQueryClient } from '../targets/prometheus';
@@ -58,7 +59,10 @@ export function buildAlertService(o: {
   const a = o.config.alerts;
   const envs = alertEnvs(o.config);
   for (const e of envs) if (!(e in o.config.environments)) throw new AlertsConfigError([`alerts.envs: no environment named "${e}"`]);
-  const loaded = loadRuleFiles(a.rules.map(resolveRuleFile), { defaultIntervalMs: ms(a.interval, 15_000), checkNames: o.checkNames });
+  // Names are checked against every check ws-doctor has, not only those enabled here: the bundled pack names the
+  // Docker checks, and a stack without an engine must still load it (those rules then neither fire nor resolve).
+  const checkNames = [...new Set([...o.checkNames, ...allChecks.map((c) => c.name)])];
+  const loaded = loadRuleFiles(a.rules.map(resolveRuleFile), { defaultIntervalMs: ms(a.interval, 15_000), checkNames });
   if (loaded.problems.length) throw new AlertsConfigError(loaded.problems.map(formatProblem));
   const clients = new Map<string, PrometheusQueryClient>();
   for (const env of envs) {

@@ -25,6 +25,8 @@ export interface PromQuerier {
 /** The part of the Doctor check rules need. */
 export interface CheckRunner {
   status(env: string, opts?: { checks?: string[] }): Promise<StatusReport>;
+  /** The checks enabled in `env` (Docker checks are off without an engine); rules on others are left unchanged. */
+  checkNames?(env: string): string[];
 }
 
 export interface EvaluateOptions {
@@ -116,10 +118,12 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluationResult> {
   // ── check rules ──────────────────────────────────────────────────────────────────────────────────────────
   let report: StatusReport | undefined;
   if (checkRules.length) {
-    const needed = [...new Set(checkRules.map((r) => r.check))];
+    // Only checks that run here are asked for: one rule on a disabled check must not fail the whole run.
+    const enabled = o.checks?.checkNames ? new Set(o.checks.checkNames(env)) : undefined;
+    const needed = [...new Set(checkRules.map((r) => r.check))].filter((c) => !enabled || enabled.has(c));
     let runError: string | undefined;
     if (!o.checks) runError = 'no check runner';
-    else {
+    else if (needed.length) {
       try {
         report = await o.checks.status(env, { checks: needed });
       } catch (err) {
