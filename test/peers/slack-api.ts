@@ -517,6 +517,17 @@ export class SlackStandIn {
     for (const ws of this.sockets) ws.terminate();
   }
 
+  /**
+   * What Slack does when it rotates a Socket Mode connection: a `disconnect` message (`refresh_requested` or
+   * `link_disabled`), then the close a little later. The app is expected to open a new connection.
+   */
+  refreshSockets(reason: 'refresh_requested' | 'link_disabled' = 'refresh_requested', closeAfterMs = 200): void {
+    for (const ws of this.sockets) {
+      ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'standin' } }));
+      setTimeout(() => ws.close(1000), closeAfterMs).unref();
+    }
+  }
+
   get socketCount(): number {
     return [...this.sockets].filter((s) => s.readyState === WebSocket.OPEN).length;
   }
