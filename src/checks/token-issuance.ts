@@ -6,6 +6,7 @@
  * Only an *authenticated* token request sees a Redis outage (unauthenticated → still 401, §12), which is why
  * this check needs the probe password. The token goes to `artifacts` for checks 5 and 6, never into text.
  */
+import { refusesJwt } from '../targets/connection-token';
 import { isSelfHttpsRedirect, jsonBody } from '../targets/http';
 import type { LoginResult } from '../targets/session';
 import { disallowedHostOutcome, isDisallowedHost } from './django-answers';
@@ -36,8 +37,9 @@ export const tokenIssuance: Check = {
     const requestToken = (jwt: string) =>
       http.request(b.paths.wsToken, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` }, signal: ctx.signal });
     let res = await requestToken(login.jwt);
-    // A cached JWT may have expired or been revoked (session_version): log in again, once.
-    if (res.kind === 'response' && res.status === 401 && (jsonBody(res.body) as { code?: string } | undefined)?.code === 'token_not_valid') {
+    // A cached JWT may have expired or been revoked (session_version), or come from a store that outlived a
+    // key rotation: log in again, once, so a stale cache never becomes the verdict.
+    if (res.kind === 'response' && refusesJwt(res.status, res.body, login.cached)) {
       relogin = true;
       session.invalidate();
       login = await session.accessToken(ctx.signal);

@@ -59,6 +59,13 @@ export const policySchema = z
       .describe('Lease of a target lock, renewed while an action runs: a bot that died mid-action is found (and its run called interrupted) after this long.'),
     breakerFailures: z.number().int().positive().default(2).describe('Failed runs in a row (per action and target) that open the circuit breaker.'),
     breakerOpenSeconds: z.number().int().positive().default(1800).describe('How long an open breaker refuses the action.'),
+    userGroupCacheSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe('How long the members of a Slack user group (`S…`) are trusted before `usergroups.users.list` is asked again; a failed lookup denies, never grants.'),
   })
   .prefault({});
 

@@ -13,6 +13,7 @@ import type { StatusReport } from '../diagnosis/types';
 import { fetchLogs } from '../logs/logs-command';
 import { HistoryStore, type HistoryEntry } from '../state/history';
 import { buildTargets } from '../targets/build';
+import { loginCacheKey, stateLoginCache } from './login-cache';
 import type { Targets } from '../targets/targets';
 import type { DoctorApi, LogsQuery, LogsResult, ScheduleView } from './api';
 import type { Finding } from '../checks/types';
@@ -161,7 +162,7 @@ export class Doctor implements DoctorApi {
     if (!t) {
       const cfg = this.config.environments[env];
       if (!cfg) throw new Error(`unknown environment "${env}"`);
-      t = buildTargets(env, cfg);
+      t = buildTargets(env, cfg, stateLoginCache(this.stateStore, loginCacheKey(env, cfg.backend.url, cfg.backend.serviceAccount.email)));
       this.targets.set(env, t);
     }
     return t;

@@ -160,9 +160,14 @@ export class RemediationEngine {
   }
 
   /** Remember where the request's card lives (the adapter calls this after posting or re-posting it). */
-  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+  async setMessage(id: string, message: { channel: string; ts: string }, more: Pick<RemediationRequest, 'lostChannel'> = {}): Promise<void> {
     // Not an event: the card itself just moved; re-rendering it would only repeat what it shows.
-    await this.mutate(id, undefined, (r) => ({ ...r, message }), false);
+    await this.mutate(id, undefined, (r) => ({ ...r, message, ...more }), false);
+  }
+
+  /** Remember a copy of the card in someone's direct messages (the adapter, after posting it). */
+  async addDirectCopy(id: string, copy: { user: string; channel: string; ts: string }): Promise<void> {
+    await this.mutate(id, undefined, (r) => ({ ...r, dms: [...(r.dms ?? []).filter((d) => d.user !== copy.user), copy] }), false);
   }
 
   private ctxFor(env: string, signal: AbortSignal): ActionContext | undefined {
@@ -263,7 +268,7 @@ export class RemediationEngine {
       risk: action.risk,
       blastRadius: action.blastRadius,
       args,
-      requester: input.requester,
+      requester: person(input.requester),
       ...(input.channel ? { channel: input.channel } : {}),
       createdAt: new Date(now).toISOString(),
       expiresAt: now + this.policy.approvalTtlMs,
@@ -319,7 +324,7 @@ export class RemediationEngine {
       await this.record({ env: r.env, action: r.action, request: id, step: 'refused', who, detail: { phase: 'deny', reason } });
       return { kind: 'refused', reason, request: r };
     }
-    const done = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'denied', decidedBy: who, reason: who.id === r.requester.id ? 'withdrawn by the requester' : 'denied', finishedAt: new Date(this.now()).toISOString() }));
+    const done = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'denied', decidedBy: person(who), reason: who.id === r.requester.id ? 'withdrawn by the requester' : 'denied', finishedAt: new Date(this.now()).toISOString() }));
     if (!done) return { kind: 'already', request: (await this.get(id)) ?? r };
     await this.record({ env: r.env, action: r.action, request: id, step: 'denied', who, detail: { previewId: r.preview.id } });
     return { kind: 'done', request: done.request };
@@ -349,7 +354,7 @@ export class RemediationEngine {
       await this.record({ env: r.env, action: r.action, request: id, step: 'refused', who, detail: { phase: 'approve', reason: may.reason } });
       return { kind: 'refused', reason: may.reason, request: r };
     }
-    const approved = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'approved', approver: who, decidedBy: who, startedAt: new Date(this.now()).toISOString() }));
+    const approved = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'approved', approver: person(who), decidedBy: person(who), startedAt: new Date(this.now()).toISOString() }));
     if (!approved) return { kind: 'already', request: (await this.get(id)) ?? r };
     await this.record({ env: r.env, action: r.action, request: id, step: 'approved', who, detail: { previewId: r.preview.id, digest: r.preview.digest } });
     const run = this.run(approved.request, approved.version).finally(() => this.running.delete(id));
@@ -627,3 +632,6 @@ export class RemediationEngine {
 }
 
 const key = (id: string): string => `remediation:${id}`;
+
+/** Who, as stored on a request: id and name; group memberships are judged at each decision, never kept. */
+const person = (p: Principal): Principal => ({ id: p.id, ...(p.name ? { name: p.name } : {}) });

@@ -14,6 +14,11 @@ export interface Principal {
   id: string;
   /** Slack user group ids (`S…`) this user belongs to, resolved by the adapter. */
   groups?: readonly string[];
+  /**
+   * Groups the adapter could not look up (Slack refused or did not answer). Membership of these is unknown: the
+   * policy never counts them as a match and, when one of them could have allowed the person, says so (fails closed).
+   */
+  unresolvedGroups?: ReadonlyArray<{ group: string; reason: string }>;
   /** Display name for messages and audit (never used for matching). */
   name?: string;
 }
@@ -46,6 +51,8 @@ export interface ApprovalSubject {
 }
 
 const OK: Decision = { ok: true };
+/** A Slack user group id as Slack writes them (`S0123ABCD`). */
+export const isUserGroup = (p: string): boolean => /^S[A-Z0-9]{2,}$/.test(p);
 const no = (reason: string): Decision => ({ ok: false, reason });
 
 /** Problems zod cannot see (unknown action ids, undefined groups, self-approval of a risky action), by key. */
@@ -95,13 +102,51 @@ export class Policy {
   matches(list: readonly string[], who: Principal, seen: Set<string> = new Set()): boolean {
     for (const p of list) {
       if (p === '*' || p === who.id) return true;
-      if (p.startsWith('S') && who.groups?.includes(p)) return true;
+      if (isUserGroup(p) && who.groups?.includes(p) && !who.unresolvedGroups?.some((u) => u.group === p)) return true;
       if (p.startsWith('@') && !seen.has(p)) {
         seen.add(p);
         if (this.matches(this.cfg.groups[p.slice(1)] ?? [], who, seen)) return true;
       }
     }
     return false;
+  }
+
+  /** Every Slack user group id (`S…`) the policy names anywhere: what an adapter must look up. */
+  userGroups(): string[] {
+    const c = this.cfg;
+    const lists = [
+      ...Object.values(c.groups),
+      ...Object.values(c.commands),
+      c.defaults.request,
+      c.defaults.approve,
+      ...Object.values(c.actions).flatMap((r) => [r.request ?? [], r.approve ?? []]),
+    ];
+    return [...new Set(lists.flat().filter((p) => isUserGroup(p)))].sort();
+  }
+
+  /** The S-groups `list` reaches (named groups expanded). */
+  private groupsIn(list: readonly string[], seen: Set<string> = new Set()): string[] {
+    const out: string[] = [];
+    for (const p of list) {
+      if (isUserGroup(p)) out.push(p);
+      else if (p.startsWith('@') && !seen.has(p)) {
+        seen.add(p);
+        out.push(...this.groupsIn(this.cfg.groups[p.slice(1)] ?? [], seen));
+      }
+    }
+    return out;
+  }
+
+  /** Allowed, or a refusal: "only … may <verb>", or — when a group that could have allowed them was not resolvable — that. */
+  private allowed(list: readonly string[], who: Principal, refusal: string): Decision {
+    if (this.matches(list, who)) return OK;
+    const reachable = new Set(this.groupsIn(list));
+    const unknown = (who.unresolvedGroups ?? []).filter((u) => reachable.has(u.group));
+    if (unknown.length) {
+      const first = unknown[0] as { group: string; reason: string };
+      return no(`${refusal}, and your membership of user group ${unknown.map((u) => u.group).join(', ')} could not be checked (${first.reason}): denied until Slack answers`);
+    }
+    return no(refusal);
   }
 
   private describe(list: readonly string[]): string {
@@ -111,7 +156,7 @@ export class Policy {
   mayRunCommand(command: string, who: Principal): Decision {
     const list = this.cfg.commands[command] ?? this.cfg.commands['*'];
     if (!list) return OK;
-    return this.matches(list, who) ? OK : no(`\`${command}\` is limited to ${this.describe(list)}`);
+    return this.allowed(list, who, `\`${command}\` is limited to ${this.describe(list)}`);
   }
 
   private rule(actionId: string): PolicyConfig['actions'][string] | undefined {
@@ -132,7 +177,7 @@ export class Policy {
     const ch = this.channelAllowed(channel);
     if (!ch.ok) return ch;
     const list = rule?.request ?? this.cfg.defaults.request;
-    return this.matches(list, who) ? OK : no(`only ${this.describe(list)} may request \`${actionId}\``);
+    return this.allowed(list, who, `only ${this.describe(list)} may request \`${actionId}\``);
   }
 
   mayApprove(subject: ApprovalSubject, who: Principal, presented: { previewId: string; digest: string }, now: number, channel?: string): Decision {
@@ -147,7 +192,8 @@ export class Policy {
     const ch = this.channelAllowed(channel);
     if (!ch.ok) return ch;
     const list = rule?.approve ?? this.cfg.defaults.approve;
-    if (!this.matches(list, who)) return no(`only ${this.describe(list)} may approve \`${subject.action}\``);
+    const may = this.allowed(list, who, `only ${this.describe(list)} may approve \`${subject.action}\``);
+    if (!may.ok) return may;
     if (who.id === subject.requester.id) {
       const self = rule?.selfApprove === true && action.risk === 'low';
       if (!self) {
@@ -165,7 +211,7 @@ export class Policy {
   mayDeny(subject: ApprovalSubject, who: Principal): Decision {
     if (who.id === subject.requester.id) return OK;
     const list = this.rule(subject.action)?.approve ?? this.cfg.defaults.approve;
-    return this.matches(list, who) ? OK : no(`only the requester or ${this.describe(list)} may deny \`${subject.action}\``);
+    return this.allowed(list, who, `only the requester or ${this.describe(list)} may deny \`${subject.action}\``);
   }
 
   limits(actionId: string): EffectiveLimits {

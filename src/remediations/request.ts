@@ -66,4 +66,11 @@ export interface RemediationRequest {
   followUps?: string[];
   /** Where its card lives in Slack (kept by the adapter; a fresh post replaces a lost one). */
   message?: { channel: string; ts: string };
+  /**
+   * The channel the card was in is gone (archived, deleted, the bot removed): the card moved to the requester's
+   * direct messages (`message`), and the approver gets a copy of it there (`dms`), kept up to date too.
+   */
+  lostChannel?: { channel: string; error: string };
+  /** Copies of the card in other people's direct messages (the approver's, once the channel was lost). */
+  dms?: Array<{ user: string; channel: string; ts: string }>;
 }

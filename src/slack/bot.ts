@@ -20,6 +20,8 @@ import { SlackForms, type ViewAck, type ViewSubmissionInput } from './forms';
 import { HomeBoard } from './home';
 import { ActionEffects } from './action-effects';
 import { RemediationCards } from './remediation-cards';
+import { UserGroupDirectory } from './user-groups';
+import type { Principal } from '../remediations/policy';
 import { ChannelMessage, ResponseUrlMessage, type LiveMessage } from './live-message';
 import { scrub } from './logging';
 import type { OutboundQueue } from './outbound-queue';
@@ -127,6 +129,8 @@ export class SlackBot {
   /** Remediation cards kept up to date in their channel (when the Doctor has remediations). */
   readonly cards: RemediationCards | undefined;
   private readonly forms: SlackForms;
+  /** Members of the Slack user groups the policy names (none named: no lookups at all). */
+  readonly userGroups: UserGroupDirectory | undefined;
 
   constructor(opts: SlackBotOptions) {
     this.doctor = opts.doctor;
@@ -139,6 +143,7 @@ export class SlackBot {
     this.forms = new SlackForms(this.queue, this.seal, this.doctor, this.log);
     const engine = this.doctor.remediations;
     this.cards = engine ? new RemediationCards(engine, this.queue, (m) => this.sealed(m), this.prefix, this.log) : undefined;
+    this.userGroups = engine?.policy.userGroups().length ? new UserGroupDirectory(this.queue, { ttlMs: engine.policy.cfg.userGroupCacheSeconds * 1000 }) : undefined;
     this.home = new HomeBoard(this.doctor, this.queue, this.prefix, {
       seal: (m) => this.sealed(m),
       onError: (err) => this.log.warn(`App Home publish failed: ${errText(err)}`),
@@ -174,12 +179,14 @@ export class SlackBot {
       this.log.info(`ignored a redelivered ${this.prefix} command (retry ${retryNum ?? '?'})`);
       return;
     }
+    // Before the ack, so the policy can gate the command: cached groups answer at once, a lookup gets 1.5 s.
+    const user = await this.principal(cmd.user_id, cmd.user_name, 1500);
     let plan: Dispatch;
     try {
       plan = dispatch(cmd.text ?? '', {
         doctor: this.doctor,
         surface: 'slack',
-        user: { id: cmd.user_id, ...(cmd.user_name ? { name: cmd.user_name } : {}) },
+        user,
         ...(cmd.channel_id ? { channel: cmd.channel_id } : {}),
         prefix: this.prefix,
       });
@@ -233,7 +240,7 @@ export class SlackBot {
     const target = new ChannelMessage(this.queue, e.channel, { threadTs: e.threadTs ?? e.ts });
     let plan: Dispatch;
     try {
-      plan = dispatch(text, { doctor: this.doctor, surface: 'slack', user: { id: e.user }, prefix: this.prefix });
+      plan = dispatch(text, { doctor: this.doctor, surface: 'slack', user: await this.principal(e.user, undefined, 3000), prefix: this.prefix });
     } catch (err) {
       plan = { kind: 'immediate', share: false, message: errorMessage(`Could not read that command: ${errText(err)}`, this.prefix) };
     }
@@ -282,6 +289,8 @@ export class SlackBot {
   private async press(actionId: string, a: ActionInput): Promise<void> {
     const place: Place = a.container.type === 'view' ? 'home' : a.container.isEphemeral ? 'private' : 'channel';
     const effects = new ActionEffects(this.queue, a, place, (m) => this.sealed(m, this.refs.get(m)));
+    // Acked already: the group lookup may take its time (the policy judges the press on it).
+    const user = await this.principal(a.userId, a.userName, 3000);
     const outcome = await press(
       { actionId, ...(a.value !== undefined ? { value: a.value } : {}) },
       (ref, spec) => {
@@ -291,12 +300,12 @@ export class SlackBot {
           doctor: this.doctor,
           surface: 'slack',
           prefix: this.prefix,
-          user: { id: a.userId, ...(a.userName ? { name: a.userName } : {}) },
+          user,
           place,
           ...(a.container.type === 'message' ? { channel: a.container.channelId } : {}),
           ...(shown ? { shown } : {}),
           // As the presser, in the channel the button sits in (a requested fix posts its card there).
-          runCommand: (text) => this.runForAction(text, a.userId, a.userName, a.container.type === 'message' ? a.container.channelId : undefined),
+          runCommand: (text) => this.runForAction(text, user, a.container.type === 'message' ? a.container.channelId : undefined),
           progress: (m) => effects.progress(spec.effect, m),
         };
       },
@@ -317,8 +326,8 @@ export class SlackBot {
   }
 
   /** A command run on behalf of a press: shared in flight, stored (its buttons find it), the board kept busy. */
-  private async runForAction(text: string, userId: string, userName?: string, channel?: string): Promise<MessageModel> {
-    const plan = this.plan(text, userId, userName, channel);
+  private async runForAction(text: string, user: Principal, channel?: string): Promise<MessageModel> {
+    const plan = this.plan(text, user, channel);
     if (plan.kind === 'immediate') return plan.message;
     const isStatus = plan.command === 'status';
     if (isStatus) this.home.setRunning(plan.env, true);
@@ -349,11 +358,19 @@ export class SlackBot {
 
   // ── shared ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private plan(text: string, userId: string, userName?: string, channel?: string): Dispatch {
+  /** The person as the policy sees them: their id, name and the policy's user groups they are in. */
+  private async principal(id: string, name: string | undefined, timeoutMs: number): Promise<Principal> {
+    const base: Principal = { id, ...(name ? { name } : {}) };
+    const policy = this.doctor.remediations?.policy;
+    if (!this.userGroups || !policy) return base;
+    return this.userGroups.principal(base, policy.userGroups(), timeoutMs);
+  }
+
+  private plan(text: string, user: Principal, channel?: string): Dispatch {
     return dispatch(text, {
       doctor: this.doctor,
       surface: 'slack',
-      user: { id: userId, ...(userName ? { name: userName } : {}) },
+      user,
       ...(channel ? { channel } : {}),
       prefix: this.prefix,
     });

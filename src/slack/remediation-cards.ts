@@ -4,20 +4,30 @@
  * renders the *latest* stored state (updates of one card are serialised and coalesced, so a late event can
  * never show an older state). Buttons exist only while the request is pending.
  *
- * A card Slack no longer has (`message_not_found`, deleted; `channel_not_found`, archived or the bot removed)
- * is posted afresh — to the same channel, or to the requester directly when the channel is gone — and the new
- * location is stored: the story is never silently lost. Cards live in the state store (`message`), so a
- * restarted bot (or another replica) updates the same message, e.g. to say an execution was interrupted.
+ * Nothing is silently lost:
+ * - a card Slack no longer has (`message_not_found`, deleted) is posted afresh in the same channel;
+ * - a channel that is gone (`channel_not_found`, `is_archived`, `not_in_channel`: deleted, archived, the bot
+ *   removed), when the card is first posted or later, moves the card to the requester's direct messages
+ *   (conversations.open + chat.postMessage), saying why; whoever approves or denies it gets a copy in theirs,
+ *   and both are kept up to date to the end. The request itself lives in the state store, so the flow goes on
+ *   regardless, and its decision is a compare-and-set: a move never runs anything twice.
+ * Cards live in the state store (`message`, `dms`), so a restarted bot (or another replica) updates the same
+ * messages, e.g. to say an execution was interrupted.
  */
 import type { MessageModel } from '../chat/model';
 import { beforeAfter, requestMessage } from '../chat/remediation-message';
+import { inlineCode } from '../chat/text';
 import type { RemediationEngine } from '../remediations/engine';
 import { FINAL_STATES, type RemediationRequest } from '../remediations/request';
 import type { Logger } from '../telemetry/logger';
 import { ChannelMessage } from './live-message';
 import type { OutboundQueue } from './outbound-queue';
 
-const LOST = new Set(['message_not_found', 'cant_update_message', 'channel_not_found', 'is_archived', 'not_in_channel']);
+const MESSAGE_GONE = new Set(['message_not_found', 'cant_update_message']);
+const CHANNEL_GONE = new Set(['channel_not_found', 'is_archived', 'not_in_channel']);
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+
+const codeOf = (err: unknown): string => (err as { error?: string }).error ?? '';
 
 export class RemediationCards {
   private readonly chains = new Map<string, Promise<void>>();
@@ -68,33 +78,87 @@ export class RemediationCards {
     const model = this.sealed(requestMessage(r, this.prefix));
     if (r.message) {
       try {
-        await new ChannelMessage(this.queue, r.message.channel, { existingTs: r.message.ts }).show(model);
+        await new ChannelMessage(this.queue, r.message.channel, { existingTs: r.message.ts }).show(this.moved(r, model));
       } catch (err) {
-        const code = (err as { error?: string }).error ?? '';
-        if (!LOST.has(code)) throw err;
-        this.log.warn(`remediation card ${id} is gone from Slack (${code}): posting it again`);
-        const channel = code === 'message_not_found' || code === 'cant_update_message' ? r.message.channel : r.requester.id;
-        await this.post(r, model, channel, code === 'message_not_found' ? undefined : r.message.channel);
+        const code = codeOf(err);
+        if (MESSAGE_GONE.has(code)) {
+          this.log.warn(`remediation card ${id} is gone from Slack (${code}): posting it again`);
+          await this.post(r, this.moved(r, model), r.message.channel);
+        } else if (CHANNEL_GONE.has(code) && !r.lostChannel) {
+          await this.toDirectMessages(r, model, r.message.channel, code);
+        } else throw err;
       }
     } else if (r.channel) {
-      await this.post(r, model, r.channel, undefined);
+      try {
+        await this.post(r, model, r.channel);
+      } catch (err) {
+        const code = codeOf(err);
+        if (!CHANNEL_GONE.has(code)) throw err;
+        await this.toDirectMessages(r, model, r.channel, code);
+      }
     }
-    if (FINAL_STATES.includes(r.state) && !this.threaded.has(id)) {
-      const ba = beforeAfter(r);
-      const at = (await this.engine.get(id))?.message;
-      if (ba && at) {
+    const latest = (await this.engine.get(id)) ?? r;
+    if (latest.lostChannel) await this.copiesToDeciders(latest, this.moved(latest, model));
+    if (FINAL_STATES.includes(latest.state) && !this.threaded.has(id)) {
+      const ba = beforeAfter(latest);
+      if (ba && latest.message) {
         this.threaded.add(id);
-        await new ChannelMessage(this.queue, at.channel, { threadTs: at.ts }).show(ba).catch((err) => this.log.warn(`before/after not posted: ${(err as Error).message}`));
+        await new ChannelMessage(this.queue, latest.message.channel, { threadTs: latest.message.ts }).show(ba).catch((err) => this.log.warn(`before/after not posted: ${(err as Error).message}`));
       }
     }
   }
 
-  private async post(r: RemediationRequest, model: MessageModel, channel: string, lostChannel: string | undefined): Promise<void> {
-    const msg = new ChannelMessage(this.queue, channel);
-    const shown: MessageModel = lostChannel
-      ? { ...model, blocks: [{ type: 'context', text: `The card in the original channel is gone; it continues here.` }, ...model.blocks] }
-      : model;
+  /** The card as shown after a move: it says where it came from, and how an approver can still decide. */
+  private moved(r: RemediationRequest, model: MessageModel): MessageModel {
+    if (!r.lostChannel) return model;
+    const how = r.state === 'pending' ? ` An approver can type ${inlineCode(`${this.prefix} remediate approve ${r.id} ${r.preview.id}`)} anywhere.` : '';
+    const note = `:warning: The channel ${inlineCode(r.lostChannel.channel)} this request was in is gone (${r.lostChannel.error}); it continues here, in a direct message.${how}`;
+    return { ...model, blocks: [{ type: 'context', text: note }, ...model.blocks] };
+  }
+
+  /** The channel is gone: the card moves to the requester's direct messages. */
+  private async toDirectMessages(r: RemediationRequest, model: MessageModel, lost: string, code: string): Promise<void> {
+    this.log.warn(`remediation card ${r.id}: channel ${lost} is gone (${code}); moving it to ${r.requester.id}'s direct messages`);
+    const lostChannel = { channel: lost, error: code };
+    const shown = this.moved({ ...r, lostChannel }, model);
+    if (!SLACK_USER.test(r.requester.id)) throw new Error(`channel ${lost} is gone (${code}) and the requester ${r.requester.id} is not a Slack user`);
+    const dm = await this.openDm(r.requester.id);
+    const msg = new ChannelMessage(this.queue, dm);
     await msg.show(shown);
+    const at = msg.location();
+    if (at) await this.engine.setMessage(r.id, at, { lostChannel });
+  }
+
+  /** The approver (or whoever decided) gets a copy in their direct messages, kept up to date. */
+  private async copiesToDeciders(r: RemediationRequest, model: MessageModel): Promise<void> {
+    const people = [r.approver, r.decidedBy].filter((p): p is NonNullable<typeof p> => !!p && p.id !== r.requester.id && SLACK_USER.test(p.id));
+    for (const user of [...new Set(people.map((p) => p.id))]) {
+      const copy = r.dms?.find((d) => d.user === user);
+      try {
+        if (copy) {
+          await new ChannelMessage(this.queue, copy.channel, { existingTs: copy.ts }).show(model);
+          continue;
+        }
+        const msg = new ChannelMessage(this.queue, await this.openDm(user));
+        await msg.show(model);
+        const at = msg.location();
+        if (at) await this.engine.addDirectCopy(r.id, { user, ...at });
+      } catch (err) {
+        this.log.warn(`remediation card ${r.id}: copy for ${user} not delivered: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async openDm(user: string): Promise<string> {
+    const res = await this.queue.enqueue({ lane: `dm:${user}`, call: { type: 'api', method: 'conversations.open', args: { users: user } } });
+    const id = (res.channel as { id?: unknown } | undefined)?.id;
+    if (typeof id !== 'string') throw new Error(`conversations.open for ${user} returned no channel`);
+    return id;
+  }
+
+  private async post(r: RemediationRequest, model: MessageModel, channel: string): Promise<void> {
+    const msg = new ChannelMessage(this.queue, channel);
+    await msg.show(model);
     const at = msg.location();
     if (at) await this.engine.setMessage(r.id, at);
   }

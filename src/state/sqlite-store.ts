@@ -210,7 +210,7 @@ export class SqliteStore implements StateStore {
     if (this.stmts) return this.stmts;
     let db: Db | undefined;
     try {
-      fs.mkdirSync(path.dirname(this.opts.file), { recursive: true });
+      if (this.opts.file !== ':memory:') makePrivate(this.opts.file);
       db = new Database(this.opts.file, { timeout: this.opts.busyTimeoutMs ?? 5000 });
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a committed transaction survives a process crash; only an OS crash may lose the last ones.
@@ -312,4 +312,21 @@ function encode(value: unknown): string {
   const json = JSON.stringify(value);
   if (json === undefined) throw new StateStoreError('state store: value is not JSON-serialisable');
   return json;
+}
+
+/**
+ * The store holds secrets (the probe login, pending approvals): its folder and files are the bot user's only.
+ * The file is created 0600 before SQLite opens it — SQLite gives its -wal and -shm files the database file's
+ * mode — and a store made before this (0644) is narrowed.
+ */
+function makePrivate(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+    } catch {
+      // -wal / -shm do not exist yet
+    }
+  }
 }

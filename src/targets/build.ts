@@ -5,11 +5,12 @@ import { DockerTarget } from './docker';
 import type { Targets } from './targets';
 import { envSecret } from '../config/secrets';
 import { HttpTarget } from './http';
-import { ProbeSession } from './session';
+import { ProbeSession, type LoginCache } from './session';
 import { PrometheusTarget } from './prometheus';
 import { wsBaseUrl } from './websocket';
 
-export function buildTargets(envName: string, env: EnvConfig): Targets {
+/** `loginCache`: where the probe login outlives the process (the Doctor's state store). */
+export function buildTargets(envName: string, env: EnvConfig, loginCache?: LoginCache): Targets {
   const password = env.redis.password ?? envSecret(envName, 'REDIS_PASSWORD');
   const redis = new RedisTarget({ url: env.redis.url, ...(password !== undefined ? { password } : {}) });
   const b = env.backend;
@@ -22,6 +23,7 @@ export function buildTargets(envName: string, env: EnvConfig): Targets {
     ...(servicePassword !== undefined ? { password: servicePassword } : {}),
     cookieReuseSeconds: b.cookieReuseSeconds,
     loginPerMinute: b.loginPerMinute,
+    ...(loginCache ? { cache: loginCache } : {}),
   });
   let docker: DockerTarget | undefined;
   return {

@@ -14,6 +14,15 @@ export type ConnectionTokenResult =
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 
+/**
+ * The server refused the JWT: simplejwt's `token_not_valid` 401, or any 401/403 to a JWT that was not fresh from
+ * this login (kept in memory or in the state store) — worth exactly one fresh login before it counts.
+ */
+export function refusesJwt(status: number, body: string, cached: boolean): boolean {
+  if (status === 401 && (jsonBody(body) as { code?: unknown } | undefined)?.code === 'token_not_valid') return true;
+  return cached && (status === 401 || status === 403);
+}
+
 export async function requestConnectionToken(
   session: ProbeSession,
   http: HttpTarget,
@@ -26,7 +35,7 @@ export async function requestConnectionToken(
     const res = await http.request(path, { method: 'POST', headers: { Authorization: `Bearer ${login.jwt}` }, ...(signal ? { signal } : {}) });
     if (res.kind === 'error') return { kind: 'error', message: res.message };
     const body = jsonBody(res.body) as { connection_token?: unknown; code?: unknown } | undefined;
-    if (res.status === 401 && body?.code === 'token_not_valid' && attempt === 0) {
+    if (attempt === 0 && refusesJwt(res.status, res.body, login.cached)) {
       session.invalidate();
       continue;
     }

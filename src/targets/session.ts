@@ -5,6 +5,10 @@
  *
  * The cookie is set with `Domain=localhost` (§12), so it is never handed to a cookie jar: the JWT is kept
  * here and sent by the caller as `Authorization: Bearer`. Nothing in this file logs or returns it in text.
+ *
+ * With a LoginCache (core/login-cache.ts: the state store) the login also outlives the process: a one-shot
+ * `ws-doctor status` from cron would otherwise log in on every run (a round trip on the critical path, and
+ * the server's login limit spent). A cached JWT the server refuses is dropped and replaced by one fresh login.
  */
 import type { HttpErrorKind, HttpTarget } from './http';
 
@@ -17,6 +21,24 @@ export type LoginResult =
   | { kind: 'http'; status: number; location?: string; url: string; noCookie?: boolean; disallowedHost?: boolean }
   | { kind: 'error'; error: HttpErrorKind; message: string; latencyMs: number };
 
+/** A login as kept between processes (a secret: its store must be private to the bot). */
+export interface CachedLogin {
+  jwt: string;
+  /** Epoch ms of the login, so a shorter `cookieReuseSeconds` set since applies to it too. */
+  loggedInAt: number;
+  /** Epoch ms after which it is not used (the reuse window, never past the cookie's own Max-Age). */
+  validUntil: number;
+  userId?: number;
+  username?: string;
+}
+
+/** Where the login is kept between processes. Every method may reject: the session then just logs in. */
+export interface LoginCache {
+  load(): Promise<CachedLogin | undefined>;
+  save(login: CachedLogin): Promise<void>;
+  drop(): Promise<void>;
+}
+
 export interface ProbeSessionOptions {
   http: HttpTarget;
   loginPath: string;
@@ -24,6 +46,8 @@ export interface ProbeSessionOptions {
   password?: string;
   cookieReuseSeconds: number;
   loginPerMinute: number;
+  /** Keeps the login between processes (the state store); none = this process only. */
+  cache?: LoginCache;
   /** Injectable clock for tests. */
   now?: () => number;
 }
@@ -74,6 +98,8 @@ export class ProbeSession {
   private validUntil = 0;
   private readonly logins: number[] = [];
   private inFlight: Promise<LoginResult> | undefined;
+  /** The cache is read once per process, before the first login (concurrent callers share the read). */
+  private cacheRead: Promise<void> | undefined;
   private readonly now: () => number;
 
   constructor(private readonly opts: ProbeSessionOptions) {
@@ -90,19 +116,33 @@ export class ProbeSession {
     return this.logins.length;
   }
 
-  /** Drop the cached cookie (the server said `token_not_valid`). */
+  /** Drop the cached cookie, here and in the LoginCache (the server refused it). */
   invalidate(): void {
     this.jwt = undefined;
     this.validUntil = 0;
+    void this.opts.cache?.drop().catch(() => undefined);
   }
 
   /** A valid access JWT: the cached one, or a fresh login if the limiter allows it. */
   async accessToken(signal?: AbortSignal): Promise<LoginResult> {
     if (!this.hasPassword) return { kind: 'no-password' };
+    if (this.opts.cache) await (this.cacheRead ??= this.readCache(this.opts.cache));
     if (this.jwt !== undefined && this.now() < this.validUntil) return { kind: 'ok', jwt: this.jwt, cached: true };
     // Concurrent runs share one login instead of spending the rate limit twice.
     this.inFlight ??= this.login(signal).finally(() => (this.inFlight = undefined));
     return await this.inFlight;
+  }
+
+  /** Adopts the kept login when it is well-formed and still inside its window; anything else is ignored. */
+  private async readCache(cache: LoginCache): Promise<void> {
+    const c = await cache.load().catch(() => undefined);
+    if (!c || typeof c.jwt !== 'string' || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(c.jwt) || typeof c.loggedInAt !== 'number' || typeof c.validUntil !== 'number') return;
+    const until = Math.min(c.validUntil, c.loggedInAt + this.opts.cookieReuseSeconds * 1000);
+    if (this.jwt !== undefined || this.now() >= until || c.loggedInAt > this.now()) return;
+    this.jwt = c.jwt;
+    this.validUntil = until;
+    if (typeof c.userId === 'number') this.identity.userId = c.userId;
+    if (typeof c.username === 'string') this.identity.username = c.username;
   }
 
   private prune(): void {
@@ -144,7 +184,13 @@ export class ProbeSession {
     if (uid !== undefined) this.identity.userId = uid;
     const username = usernameOf(res.body);
     if (username !== undefined) this.identity.username = username;
-    this.validUntil = this.now() + Math.max(ttlMs, 0);
+    const loggedInAt = this.now();
+    this.validUntil = loggedInAt + Math.max(ttlMs, 0);
+    if (this.opts.cache && ttlMs > 0) {
+      const kept: CachedLogin = { jwt: cookie.value, loggedInAt, validUntil: this.validUntil, ...this.identity };
+      // Not awaited: the probe does not wait on the bot's own store; one that fails only costs the next run a login.
+      void this.opts.cache.save(kept).catch(() => undefined);
+    }
     return { kind: 'ok', jwt: cookie.value, cached: false, loginMs: res.latencyMs };
   }
 }

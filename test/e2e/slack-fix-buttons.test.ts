@@ -24,7 +24,7 @@ import { startRedisServer, type RedisProcess } from '../peers/redis';
 import { visibleText, waitFor, type StoredMessage } from '../peers/slack-api';
 import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
 
-jest.setTimeout(120_000);
+jest.setTimeout(400_000);
 
 let redis: RedisProcess;
 let backend: DemoBackend;
@@ -45,6 +45,8 @@ beforeAll(async () => {
         defaults: { request: ['U0ALICE', 'U0BOB'], approve: ['U0ALICE', 'U0BOB'] },
         // Each test requests the fix again at once: no cooldown between them (the guards have their own tests).
         actions: { 'clear-leaked-counters': { cooldownSeconds: 0, maxPerHour: 100 } },
+        // A loaded CI machine can time checks out for a while: verification gets longer than its default 120 s.
+        verifyDeadlineSeconds: 240,
       },
     }), backend, redis.url);
   doctor = Doctor.create(config, { stateDir: null });
@@ -98,7 +100,7 @@ test('a private status answer offers the fix for its root cause; the press opens
   expect(cardsFor(/clear-leaked-counters/).length).toBe(before + 1);
 
   await h.driver.action(h.standIn.click(card, { kind: 'approve' }, 'U0BOB'));
-  await waitFor(() => /Done and verified|Failed/.test(visibleText(card)) && card, 'the card to finish', 60_000);
+  await waitFor(() => /Done and verified|Failed/.test(visibleText(card)) && card, 'the card to finish', 280_000);
   expect(visibleText(card)).toMatch(/Done and verified/);
   expect(await cache.exists(counter)).toBe(0);
   const id = /\b(r-[0-9a-f]{10})\b/.exec(visibleText(card))?.[1] ?? '';

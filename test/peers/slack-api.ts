@@ -8,7 +8,8 @@
  * - Validates every message, ack body and view against the Block Kit limits (slack-blocks.ts) and answers as
  *   Slack does (`invalid_blocks`, `msg_too_long`, `no_text`, `invalid_arguments`, `channel_not_found`,
  *   `not_in_channel`, `message_not_found`, `expired_trigger_id`, `used_url`, …).
- * - Injects faults on demand: HTTP 429 with Retry-After, Slack errors, 5xx, "Slack is down".
+ * - Injects faults on demand: HTTP 429 with Retry-After, Slack errors, 5xx, "Slack is down", and calls that
+ *   hang (read, never answered: the caller's own timeout must end them).
  * - Keeps what users would see (channel messages, threads, ephemerals per user, modals, Home tabs) and records
  *   every call, every refusal and every Socket Mode ack latency for assertions.
  * - Builds the payloads Slack would send the bot (slash commands, button clicks, app_home_opened) so tests
@@ -62,6 +63,7 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'files.completeUploadExternal': ['files:write'],
   'users.info': ['users:read'],
   'usergroups.users.list': ['usergroups:read'],
+  'conversations.open': ['im:write'],
   'auth.test': [],
   'views.open': [],
   'views.update': [],
@@ -122,7 +124,7 @@ export interface AckRecord {
   payload: unknown;
 }
 
-type Fault = { kind: '429'; retryAfter: number } | { kind: 'error'; error: string } | { kind: 'http'; status: number };
+type Fault = { kind: '429'; retryAfter: number } | { kind: 'error'; error: string } | { kind: 'http'; status: number } | { kind: 'hang' };
 
 interface ResponseUrlState {
   id: string;
@@ -166,6 +168,20 @@ export interface StandInOptions {
 
 export const STANDIN_TEAM = 'T0STANDIN';
 
+interface Channel {
+  id: string;
+  name: string;
+  member: boolean;
+  /** Archived: posts and updates answer `is_archived`. */
+  archived?: boolean;
+  /** Deleted: every call answers `channel_not_found`. */
+  gone?: boolean;
+  /** The bot was removed after joining: posts and updates answer `not_in_channel`. */
+  kicked?: boolean;
+  /** A direct message with this user (conversations.open). */
+  dmWith?: string;
+}
+
 export class SlackStandIn {
   readonly botToken: string;
   readonly appToken: string;
@@ -186,7 +202,9 @@ export class SlackStandIn {
   private readonly actors = new Set<string>();
   readonly homeViews = new Map<string, { view: Obj; publishes: number }>();
   readonly modals = new Map<string, StoredModal>();
-  private readonly channels = new Map<string, { id: string; name: string; member: boolean }>();
+  private readonly channels = new Map<string, Channel>();
+  /** Slack user groups (`S…`) and their members, for usergroups.users.list. */
+  private readonly userGroups = new Map<string, string[]>();
   private readonly faults = new Map<string, Fault[]>();
   private down = false;
   private readonly triggers = new Map<string, { user: string; expires: number; used: boolean }>();
@@ -261,6 +279,34 @@ export class SlackStandIn {
   /** The next `times` calls answer `{ok:false, error}` (or HTTP `status` for a number). */
   fail(method: string, errorOrStatus: string | number, times = 1): void {
     this.addFault(method, typeof errorOrStatus === 'number' ? { kind: 'http', status: errorOrStatus } : { kind: 'error', error: errorOrStatus }, times);
+  }
+
+  /**
+   * The next `times` calls of `method` (or `response_url`, or `*`) are read and never answered, as when Slack
+   * or a proxy on the way wedges: nothing is stored (the call did not happen), the connection stays open until
+   * the caller gives up or the stand-in closes. Recorded with status 0.
+   */
+  hang(method: string, times = 1): void {
+    this.addFault(method, { kind: 'hang' }, times);
+  }
+
+  /** Slack user group `id` (`S…`) with these members (replaces what it had). */
+  setUserGroup(id: string, users: string[]): void {
+    this.userGroups.set(id, [...users]);
+  }
+
+  /** The channel is archived / deleted / the bot is removed from it: Slack refuses posts and updates there. */
+  loseChannel(id: string, how: 'archived' | 'deleted' | 'kicked'): void {
+    const c = this.channels.get(id);
+    if (!c) throw new Error(`no channel ${id}`);
+    if (how === 'archived') c.archived = true;
+    else if (how === 'deleted') c.gone = true;
+    else c.kicked = true;
+  }
+
+  /** The direct-message channel conversations.open made with `user`, if any. */
+  dmChannelOf(user: string): string | undefined {
+    return [...this.channels.values()].find((c) => c.dmWith === user)?.id;
   }
 
   /** While down, every Web API and response_url call answers HTTP 503 (nothing is stored). */
@@ -564,6 +610,17 @@ export class SlackStandIn {
     for (const ws of this.sockets) ws.terminate();
   }
 
+  /**
+   * What Slack does when it rotates a Socket Mode connection: a `disconnect` message (`refresh_requested` or
+   * `link_disabled`), then the close a little later. The app is expected to open a new connection.
+   */
+  refreshSockets(reason: 'refresh_requested' | 'link_disabled' = 'refresh_requested', closeAfterMs = 200): void {
+    for (const ws of this.sockets) {
+      ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'standin' } }));
+      setTimeout(() => ws.close(1000), closeAfterMs).unref();
+    }
+  }
+
   get socketCount(): number {
     return [...this.sockets].filter((s) => s.readyState === WebSocket.OPEN).length;
   }
@@ -696,6 +753,7 @@ export class SlackStandIn {
     const missing = needed.filter((s) => !this.manifest.scopes.includes(s));
     if (missing.length) return refuse('missing_scope', [], { needed: missing.join(','), provided: this.manifest.scopes.join(',') });
     const fault = this.takeFault(method);
+    if (fault?.kind === 'hang') return void (rec.status = 0);
     if (fault?.kind === '429') return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter) });
     if (fault?.kind === 'http') return reply(fault.status, { ok: false, error: `http_${fault.status}` });
     if (fault?.kind === 'error') return reply(200, { ok: false, error: fault.error });
@@ -717,8 +775,9 @@ export class SlackStandIn {
       case 'chat.postMessage':
       case 'chat.postEphemeral': {
         const channel = this.channels.get(str('channel') ?? '');
-        if (!channel) return refuse('channel_not_found');
-        if (!channel.member) return refuse('not_in_channel');
+        if (!channel || channel.gone) return refuse('channel_not_found');
+        if (channel.archived) return refuse('is_archived');
+        if (!channel.member || channel.kicked) return refuse('not_in_channel');
         const problem = validateMessage(args);
         if (problem) return refuse(problem.error, problem.messages);
         if (method === 'chat.postEphemeral') {
@@ -734,7 +793,9 @@ export class SlackStandIn {
       }
       case 'chat.update': {
         const channel = this.channels.get(str('channel') ?? '');
-        if (!channel) return refuse('channel_not_found');
+        if (!channel || channel.gone) return refuse('channel_not_found');
+        if (channel.archived) return refuse('is_archived');
+        if (channel.kicked) return refuse('not_in_channel');
         const m = this.messages.find((x) => x.channel === channel.id && x.ts === str('ts') && !x.ephemeral && !x.deleted);
         if (!m) return refuse('message_not_found');
         const problem = validateMessage(args);
@@ -743,6 +804,26 @@ export class SlackStandIn {
         m.blocks = blocksOf();
         m.versions.push({ text: m.text, blocks: m.blocks });
         return reply(200, { ok: true, channel: channel.id, ts: m.ts, text: m.text });
+      }
+      case 'usergroups.users.list': {
+        const group = str('usergroup');
+        if (!group) return refuse('invalid_arguments', ['[ERROR] missing required field: usergroup']);
+        const users = this.userGroups.get(group);
+        if (!users) return refuse('no_such_subteam');
+        return reply(200, { ok: true, users: [...users] });
+      }
+      case 'conversations.open': {
+        // One person only here (the bot opens DMs, not group DMs); Slack answers the same channel every time.
+        const users = (str('users') ?? '').split(',').filter(Boolean);
+        if (users.length !== 1) return refuse(users.length ? 'not_supported' : 'invalid_arguments', users.length ? [] : ['[ERROR] missing required field: users']);
+        const user = users[0] as string;
+        if (!/^[UW][A-Z0-9]{2,}$/.test(user)) return refuse('user_not_found');
+        let dm = [...this.channels.values()].find((c) => c.dmWith === user);
+        if (!dm) {
+          dm = { id: `D0${user.slice(1)}`, name: `dm-${user}`, member: true, dmWith: user };
+          this.channels.set(dm.id, dm);
+        }
+        return reply(200, { ok: true, channel: { id: dm.id } });
       }
       case 'chat.delete': {
         const m = this.messages.find((x) => x.channel === str('channel') && x.ts === str('ts') && !x.ephemeral && !x.deleted);
@@ -863,6 +944,7 @@ export class SlackStandIn {
     if (!state) return refuse(404, 'invalid_url');
     if (!String(req.headers['content-type'] ?? '').includes('application/json') || !body) return refuse(400, 'invalid_payload');
     const fault = this.takeFault('response_url');
+    if (fault?.kind === 'hang') return void (rec.status = 0);
     if (fault?.kind === '429') return reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter) });
     if (fault?.kind === 'http') return reply(fault.status, { ok: false, error: `http_${fault.status}` });
     if (fault?.kind === 'error') return reply(200, { ok: false, error: fault.error });

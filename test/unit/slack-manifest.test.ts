@@ -27,12 +27,23 @@ describe('manifests', () => {
   it('ask only for the scopes the bot uses', () => {
     // app_mentions:read: `@ws-doctor status` (the app_mention event); nothing reads other messages.
     // files:write: the alert graph PNG in the incident card's thread.
-    expect(socket.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'app_mentions:read', 'files:write']);
+    // usergroups:read: user groups (S…) in the policy; im:write: DMs when a remediation card's channel is gone.
+    expect(socket.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'app_mentions:read', 'files:write', 'usergroups:read', 'im:write']);
     expect(httpM.oauth_config.scopes.bot).toEqual(socket.oauth_config.scopes.bot);
     // The code calls no method needing another scope (users.info → users:read); files:write is for the alert graph.
     const src = fs.readdirSync(path.join(REPO_ROOT, 'src/slack')).map((f) => fs.readFileSync(path.join(REPO_ROOT, 'src/slack', f), 'utf8')).join('\n');
     const methods = new Set([...src.matchAll(/method: '([a-z]+\.[A-Za-z.]+)'/g)].map((m) => m[1]));
-    expect([...methods].sort()).toEqual(['chat.postMessage', 'chat.update', 'files.completeUploadExternal', 'files.getUploadURLExternal', 'views.open', 'views.publish', 'views.update']);
+    expect([...methods].sort()).toEqual([
+      'chat.postMessage',
+      'chat.update',
+      'conversations.open',
+      'files.completeUploadExternal',
+      'files.getUploadURLExternal',
+      'usergroups.users.list',
+      'views.open',
+      'views.publish',
+      'views.update',
+    ]);
   });
 
   it('differ only in transport: Socket Mode vs templated HTTPS request URLs', () => {
@@ -54,7 +65,7 @@ describe('manifests', () => {
   });
 
   it('are what the stand-in reads', () => {
-    expect(readManifest()).toMatchObject({ scopes: ['commands', 'chat:write', 'app_mentions:read', 'files:write'], commands: ['/ws'], socketMode: true, homeTab: true, botEvents: ['app_home_opened', 'app_mention'] });
+    expect(readManifest()).toMatchObject({ scopes: ['commands', 'chat:write', 'app_mentions:read', 'files:write', 'usergroups:read', 'im:write'], commands: ['/ws'], socketMode: true, homeTab: true, botEvents: ['app_home_opened', 'app_mention'] });
     expect(readManifest(path.join(REPO_ROOT, 'manifest.http.yml')).socketMode).toBe(false);
   });
 });

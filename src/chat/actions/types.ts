@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { DoctorApi } from '../../core/api';
+import type { Principal } from '../../remediations/policy';
 import type { FormRequest } from '../forms/types';
 import type { MessageModel } from '../model';
 
@@ -30,10 +31,8 @@ export interface ShownResult {
   env: string;
 }
 
-export interface Presser {
-  id: string;
-  name?: string;
-}
+/** Who pressed: a Slack user id (or `local:<name>`), with the user groups the adapter resolved for the policy. */
+export type Presser = Principal;
 
 export interface ActionContext {
   doctor: DoctorApi;

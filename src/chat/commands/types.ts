@@ -1,3 +1,4 @@
+import type { Principal } from '../../remediations/policy';
 /**
  * The command registry contract shared by every adapter (Slack, console, CLI). Adding a subcommand is one file
  * exporting a CommandSpec and one line in registry.ts; help picks it up from there.
@@ -12,7 +13,8 @@ export interface CommandContext {
   surface: 'slack' | 'console' | 'cli';
   /** How commands are typed here (`/ws`, `ws-doctor`; empty in the console), for help and usage lines. */
   prefix: string;
-  user?: { id: string; name?: string };
+  /** Who typed it, with the Slack user groups the adapter resolved (the policy matches `S…` entries on them). */
+  user?: Principal;
   /** Slack channel the command was typed in (policy's channel allow-list); undefined in the console and CLI. */
   channel?: string;
 }
