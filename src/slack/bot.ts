@@ -16,6 +16,7 @@ import type { Place } from '../chat/actions/types';
 import type { Logger } from '../telemetry/logger';
 import type { StateStore } from '../state/store';
 import { Deduper } from './dedupe';
+import { SlackForms, type ViewAck, type ViewSubmissionInput } from './forms';
 import { HomeBoard } from './home';
 import { ActionEffects } from './action-effects';
 import { RemediationCards } from './remediation-cards';
@@ -127,6 +128,7 @@ export class SlackBot {
   private readonly prefix: string;
   /** Remediation cards kept up to date in their channel (when the Doctor has remediations). */
   readonly cards: RemediationCards | undefined;
+  private readonly forms: SlackForms;
   /** Members of the Slack user groups the policy names (none named: no lookups at all). */
   readonly userGroups: UserGroupDirectory | undefined;
 
@@ -138,6 +140,7 @@ export class SlackBot {
     this.clickWindowMs = opts.clickWindowMs ?? 3000;
     this.seal = opts.seal;
     this.dedupe = new Deduper(opts.redeliveryWindowMs ?? 10 * 60 * 1000, undefined, opts.store, (m) => this.log.warn(m));
+    this.forms = new SlackForms(this.queue, this.seal, this.doctor, this.log);
     const engine = this.doctor.remediations;
     this.cards = engine ? new RemediationCards(engine, this.queue, (m) => this.sealed(m), this.prefix, this.log) : undefined;
     this.userGroups = engine?.policy.userGroups().length ? new UserGroupDirectory(this.queue, { ttlMs: engine.policy.cfg.userGroupCacheSeconds * 1000 }) : undefined;
@@ -277,6 +280,13 @@ export class SlackBot {
     this.track(job);
   }
 
+  /** A modal of a form submitted: validated and acked (errors per field, or closed), the work tracked. */
+  async onViewSubmission(v: ViewSubmissionInput, ack: (body: ViewAck) => Promise<void>): Promise<void> {
+    this.turns.inbound();
+    const work = await this.forms.submission(v, ack);
+    if (work) this.track(work);
+  }
+
   /** Verify and run the press (chat/actions/press.ts), then carry the update out the way its effect says. */
   private async press(actionId: string, a: ActionInput): Promise<void> {
     const place: Place = a.container.type === 'view' ? 'home' : a.container.isEphemeral ? 'private' : 'channel';
@@ -305,6 +315,13 @@ export class SlackBot {
     );
     if (!outcome.ok) return effects.reply(outcome.refusal);
     const { update, spec } = outcome;
+    // A form (custom silence) opens as a modal on this click's trigger; if Slack refuses (trigger expired), the
+    // message says how to do the same by typing.
+    if (update.form) {
+      const channel = a.container.type === 'message' ? a.container.channelId : undefined;
+      if (await this.forms.open(update.form, a.triggerId, a.userId, { ...(channel ? { channel } : {}), ...(update.form.about ? { about: update.form.about } : {}) })) return;
+      return effects.reply(update.message);
+    }
     const note = update.attribution && place === 'channel' ? `${update.attribution} <@${a.userId}>` : undefined;
     if (spec.effect === 'post') return effects.post(update.message, `${update.attribution ?? 'Posted by'} <@${a.userId}>`);
     return effects.final(spec.effect, update.message, note);
