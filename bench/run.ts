@@ -18,6 +18,7 @@ const BENCHES: Bench[] = [
   { name: 'alerts', file: './alerts', fn: 'benchAlerts' },
   { name: 'rss', file: './rss', fn: 'benchRss' },
   { name: 'state', file: './state', fn: 'benchState' },
+  { name: 'takeover', file: './takeover', fn: 'benchTakeover' },
 ];
 
 async function main(): Promise<void> {

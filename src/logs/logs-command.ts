@@ -6,6 +6,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { redact } from '../telemetry/redact';
+import { printable } from './printable';
 import { compileUserPattern, type LineTest } from '../util/user-regex';
 import { DockerUnavailableError, type DockerTarget } from '../targets/docker';
 
@@ -72,7 +73,7 @@ export async function fetchLogs(target: DockerTarget, opts: FetchLogsOptions = {
   const streams = new Map<number, { dec: StringDecoder; carry: string }>();
   const onLine = (raw: string): void => {
     scanned++;
-    let line = redact(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    let line = redact(printable(raw.endsWith('\r') ? raw.slice(0, -1) : raw));
     if (match && !match(line)) return;
     matched++;
     if (line.length > MAX_LINE_CHARS) line = `${line.slice(0, MAX_LINE_CHARS - 1)}…`;

@@ -8,6 +8,7 @@
  * counted once.
  */
 import { redact } from '../telemetry/redact';
+import { printable } from './printable';
 import { LineBlocks } from './lines';
 import { PREFILTER, classifyLine, emptyCounts, markerKind, type MarkerId, type MarkerKind } from './markers';
 import type { OwnTraffic } from './own-traffic';
@@ -177,7 +178,7 @@ export class LogScanner {
 
   private evidenceText(latin1Line: string): string {
     const raw = Buffer.from(latin1Line, 'latin1').toString('utf8').replace(/\r$/, '');
-    const red = redact(raw);
+    const red = redact(printable(raw));
     return red.length > this.maxChars ? `${red.slice(0, this.maxChars - 1)}…` : red;
   }
 }

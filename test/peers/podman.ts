@@ -46,6 +46,7 @@ export interface RunSpec {
 export interface PodmanPeer {
   readonly dir: string;
   readonly socketPath: string;
+  /** The API service's pid (a new one after `restartService()`). */
   readonly pid: number;
   /** Environment for any podman CLI call against this peer's storage. */
   readonly env: NodeJS.ProcessEnv;
@@ -59,6 +60,8 @@ export interface PodmanPeer {
   alive(): Promise<boolean>;
   /** Stop the API service only (by pid): the engine "disappears"; the socket file is left or removed by podman. */
   stopService(signal?: NodeJS.Signals): Promise<void>;
+  /** Stop the service if it runs, then start a new one on the same socket (the engine "comes back"). */
+  restartService(): Promise<void>;
   /** Remove created containers, stop the service, delete the temp dir. */
   cleanup(): Promise<void>;
 }
@@ -144,8 +147,9 @@ async function withDescendants(pid: number): Promise<number[]> {
 }
 
 export async function startPodman(): Promise<PodmanPeer> {
-  const bin = await which('podman');
-  if (!bin) throw new Error(`podman is not installed; install it with: ${INSTALL}`);
+  const found = await which('podman');
+  if (!found) throw new Error(`podman is not installed; install it with: ${INSTALL}`);
+  const bin: string = found;
   if (!(await which('runc'))) throw new Error(`runc is not installed; install it with: ${INSTALL}`);
   // Short path: unix socket paths (ours and conmon's) must stay under 108 bytes.
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsd-pm-'));
@@ -183,46 +187,51 @@ export async function startPodman(): Promise<PodmanPeer> {
   // The service's stderr goes to a file, not a pipe: conmon processes it starts would inherit a pipe and keep
   // it (and this process) open after the service is gone.
   const logFile = path.join(dir, 'service.log');
-  const logFd = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(bin, ['system', 'service', '--time=0', `unix://${socketPath}`], {
-    env,
-    stdio: ['ignore', 'ignore', logFd],
-  });
-  closeSync(logFd);
-  const serviceLog = async (): Promise<string> => (await fs.readFile(logFile, 'utf8').catch(() => '')).slice(0, 2000);
-  let exited = false;
-  const exitP = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-  child.once('error', () => undefined);
-  const until = Date.now() + 15000;
-  while (!(existsSync(socketPath) && (await ping(socketPath)))) {
-    if (exited) throw new Error(`podman system service exited: ${await serviceLog()}`);
-    if (Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`podman system service did not answer on ${socketPath}: ${await serviceLog()}`);
+  const serviceLog = async (): Promise<string> => (await fs.readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
+  let service: { pid: number; exited: boolean; exitP: Promise<void> } = await spawnService();
+
+  /** Start `podman system service` on `socketPath` and wait until it answers `/_ping`. */
+  async function spawnService(): Promise<{ pid: number; exited: boolean; exitP: Promise<void> }> {
+    const logFd = openSync(logFile, 'a');
+    const child: ChildProcess = spawn(bin, ['system', 'service', '--time=0', `unix://${socketPath}`], {
+      env,
+      stdio: ['ignore', 'ignore', logFd],
+    });
+    closeSync(logFd);
+    const s = { pid: child.pid ?? -1, exited: false, exitP: Promise.resolve() };
+    s.exitP = new Promise<void>((resolve) => child.once('exit', () => ((s.exited = true), resolve())));
+    child.once('error', () => undefined);
+    const until = Date.now() + 15000;
+    while (!(existsSync(socketPath) && (await ping(socketPath)))) {
+      if (s.exited) throw new Error(`podman system service exited: ${await serviceLog()}`);
+      if (Date.now() > until) {
+        child.kill('SIGKILL');
+        throw new Error(`podman system service did not answer on ${socketPath}: ${await serviceLog()}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 50));
+    if (child.pid === undefined) throw new Error('podman system service has no pid');
+    return s;
   }
-  if (child.pid === undefined) throw new Error('podman system service has no pid');
-  const pid = child.pid;
 
   /** Wait for the service to exit, at most `ms` (the timer is cleared: a pending one would keep jest's worker alive). */
   const exitWithin = async (ms: number): Promise<void> => {
     let t: NodeJS.Timeout | undefined;
-    await Promise.race([exitP, new Promise<void>((r) => (t = setTimeout(r, ms)))]);
+    await Promise.race([service.exitP, new Promise<void>((r) => (t = setTimeout(r, ms)))]);
     clearTimeout(t);
   };
 
   const stopService = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
-    if (exited) return;
+    if (service.exited) return;
     try {
-      process.kill(pid, signal);
+      process.kill(service.pid, signal);
     } catch {
       return;
     }
     await exitWithin(5000);
-    if (!exited) {
+    if (!service.exited) {
       try {
-        process.kill(pid, 'SIGKILL');
+        process.kill(service.pid, 'SIGKILL');
       } catch {
         /* gone */
       }
@@ -233,7 +242,9 @@ export async function startPodman(): Promise<PodmanPeer> {
   return {
     dir,
     socketPath,
-    pid,
+    get pid() {
+      return service.pid;
+    },
     env,
     podman,
     async run(spec) {
@@ -269,6 +280,12 @@ export async function startPodman(): Promise<PodmanPeer> {
     healthcheck: (name) => podman(['healthcheck', 'run', name]),
     alive: () => ping(socketPath),
     stopService,
+    async restartService() {
+      await stopService();
+      // A socket file left behind (or removed by a test) is replaced by the new service's own.
+      await fs.rm(socketPath, { force: true });
+      service = await spawnService();
+    },
     async cleanup() {
       if (created.size > 0) await podman(['rm', '-f', '-t', '0', ...created], 60000).catch(() => undefined);
       // Anything else left in this private store (e.g. made through the API) is ours too.
