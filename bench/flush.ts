@@ -1,6 +1,6 @@
 /**
  * Token flush at scale: 1,000,000 `allthrive:1:ws_conn_token:*` keys among 1,000,000 other keys of the cache
- * DB, removed by the remediation's primitive (SCAN COUNT 1000 + pipelined UNLINK, up to 8 in flight), against what a person
+ * DB, removed by the remediation's primitive (SCAN COUNT 1000 + pipelined UNLINK, 2 in flight, paced in 6 ms bursts), against what a person
  * would otherwise run:
  *
  *   redis-cli -n 2 --scan --pattern 'allthrive:1:ws_conn_token:*' | xargs -n 1000 redis-cli -n 2 unlink
@@ -93,6 +93,8 @@ export async function benchFlush(): Promise<BenchResult> {
     const r = await unlinkMatching(client, PATTERN, {
       ...(process.env.FLUSH_SCAN_COUNT ? { scanCount: Number(process.env.FLUSH_SCAN_COUNT) } : {}),
       ...(process.env.FLUSH_IN_FLIGHT ? { maxInFlight: Number(process.env.FLUSH_IN_FLIGHT) } : {}),
+      ...(process.env.FLUSH_BURST_MS ? { burstMs: Number(process.env.FLUSH_BURST_MS) } : {}),
+      ...(process.env.FLUSH_PAUSE_MS ? { pauseMs: Number(process.env.FLUSH_PAUSE_MS) } : {}),
     });
     probe.mark();
     const windows = await probe.stop();
@@ -111,6 +113,10 @@ export async function benchFlush(): Promise<BenchResult> {
           unlinked: r.unlinked,
           othersLeft: left,
           batches: r.batches,
+          scanCount: Number(process.env.FLUSH_SCAN_COUNT ?? 1000),
+          maxInFlight: Number(process.env.FLUSH_IN_FLIGHT ?? 2),
+          burstMs: Number(process.env.FLUSH_BURST_MS ?? 6),
+          pauseMs: Number(process.env.FLUSH_PAUSE_MS ?? 3),
           probeP50Ms: round(during.p50),
           probeP99Ms: round(during.p99),
           probeMaxMs: round(during.max),

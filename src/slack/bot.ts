@@ -16,6 +16,7 @@ import type { Place } from '../chat/actions/types';
 import type { Logger } from '../telemetry/logger';
 import type { StateStore } from '../state/store';
 import { Deduper } from './dedupe';
+import { SlackForms, type ViewAck, type ViewSubmissionInput } from './forms';
 import { HomeBoard } from './home';
 import { ActionEffects } from './action-effects';
 import { RemediationCards } from './remediation-cards';
@@ -127,6 +128,7 @@ export class SlackBot {
   private readonly prefix: string;
   /** Remediation cards kept up to date in their channel (when the Doctor has remediations). */
   readonly cards: RemediationCards | undefined;
+  private readonly forms: SlackForms;
   /** Members of the Slack user groups the policy names (none named: no lookups at all). */
   readonly userGroups: UserGroupDirectory | undefined;
 
@@ -138,6 +140,7 @@ export class SlackBot {
     this.clickWindowMs = opts.clickWindowMs ?? 3000;
     this.seal = opts.seal;
     this.dedupe = new Deduper(opts.redeliveryWindowMs ?? 10 * 60 * 1000, undefined, opts.store, (m) => this.log.warn(m));
+    this.forms = new SlackForms(this.queue, this.seal, this.doctor, this.log);
     const engine = this.doctor.remediations;
     this.cards = engine ? new RemediationCards(engine, this.queue, (m) => this.sealed(m), this.prefix, this.log) : undefined;
     this.userGroups = engine?.policy.userGroups().length ? new UserGroupDirectory(this.queue, { ttlMs: engine.policy.cfg.userGroupCacheSeconds * 1000 }) : undefined;
@@ -158,6 +161,8 @@ export class SlackBot {
       await Promise.race([Promise.allSettled([...this.work]), new Promise((r) => (timer = setTimeout(r, left)))]);
       clearTimeout(timer);
     }
+    // Work that just ended (an approval's remediation run) may have started card updates: those too.
+    await this.cards?.idle();
     return true;
   }
 
@@ -177,7 +182,9 @@ export class SlackBot {
       return;
     }
     // Before the ack, so the policy can gate the command: cached groups answer at once, a lookup gets 1.5 s.
-    const user = await this.principal(cmd.user_id, cmd.user_name, 1500);
+    // No user groups in the policy: no await at all (the ack path stays exactly as quick as before).
+    const plain: Principal = { id: cmd.user_id, ...(cmd.user_name ? { name: cmd.user_name } : {}) };
+    const user = this.userGroups ? await this.principal(cmd.user_id, cmd.user_name, 1500) : plain;
     let plan: Dispatch;
     try {
       plan = dispatch(cmd.text ?? '', {
@@ -237,7 +244,7 @@ export class SlackBot {
     const target = new ChannelMessage(this.queue, e.channel, { threadTs: e.threadTs ?? e.ts });
     let plan: Dispatch;
     try {
-      plan = dispatch(text, { doctor: this.doctor, surface: 'slack', user: await this.principal(e.user, undefined, 3000), prefix: this.prefix });
+      plan = dispatch(text, { doctor: this.doctor, surface: 'slack', user: this.userGroups ? await this.principal(e.user, undefined, 3000) : { id: e.user }, prefix: this.prefix });
     } catch (err) {
       plan = { kind: 'immediate', share: false, message: errorMessage(`Could not read that command: ${errText(err)}`, this.prefix) };
     }
@@ -275,12 +282,19 @@ export class SlackBot {
     this.track(job);
   }
 
+  /** A modal of a form submitted: validated and acked (errors per field, or closed), the work tracked. */
+  async onViewSubmission(v: ViewSubmissionInput, ack: (body: ViewAck) => Promise<void>): Promise<void> {
+    this.turns.inbound();
+    const work = await this.forms.submission(v, ack);
+    if (work) this.track(work);
+  }
+
   /** Verify and run the press (chat/actions/press.ts), then carry the update out the way its effect says. */
   private async press(actionId: string, a: ActionInput): Promise<void> {
     const place: Place = a.container.type === 'view' ? 'home' : a.container.isEphemeral ? 'private' : 'channel';
     const effects = new ActionEffects(this.queue, a, place, (m) => this.sealed(m, this.refs.get(m)));
     // Acked already: the group lookup may take its time (the policy judges the press on it).
-    const user = await this.principal(a.userId, a.userName, 3000);
+    const user = this.userGroups ? await this.principal(a.userId, a.userName, 3000) : { id: a.userId, ...(a.userName ? { name: a.userName } : {}) };
     const outcome = await press(
       { actionId, ...(a.value !== undefined ? { value: a.value } : {}) },
       (ref, spec) => {
@@ -303,6 +317,13 @@ export class SlackBot {
     );
     if (!outcome.ok) return effects.reply(outcome.refusal);
     const { update, spec } = outcome;
+    // A form (custom silence) opens as a modal on this click's trigger; if Slack refuses (trigger expired), the
+    // message says how to do the same by typing.
+    if (update.form) {
+      const channel = a.container.type === 'message' ? a.container.channelId : undefined;
+      if (await this.forms.open(update.form, a.triggerId, a.userId, { ...(channel ? { channel } : {}), ...(update.form.about ? { about: update.form.about } : {}) })) return;
+      return effects.reply(update.message);
+    }
     const note = update.attribution && place === 'channel' ? `${update.attribution} <@${a.userId}>` : undefined;
     if (spec.effect === 'post') return effects.post(update.message, `${update.attribution ?? 'Posted by'} <@${a.userId}>`);
     return effects.final(spec.effect, update.message, note);

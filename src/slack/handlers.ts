@@ -4,6 +4,7 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { SlackBot } from './bot';
+import { FORM_CALLBACK_PREFIX } from './forms';
 import { ACTION_PREFIX } from './render';
 
 export function registerListeners(app: App, bot: SlackBot, command: string): void {
@@ -47,6 +48,19 @@ export function registerListeners(app: App, bot: SlackBot, command: string): voi
       async () => {
         await ack();
       },
+    );
+  });
+
+  app.view({ callback_id: new RegExp(`^${FORM_CALLBACK_PREFIX}`), type: 'view_submission' }, async ({ ack, body, view }) => {
+    await bot.onViewSubmission(
+      {
+        callbackId: view.callback_id,
+        ...(view.private_metadata ? { privateMetadata: view.private_metadata } : {}),
+        userId: body.user.id,
+        ...(body.user.name ? { userName: body.user.name } : {}),
+        values: (view.state?.values ?? {}) as Record<string, Record<string, { value?: string | null }>>,
+      },
+      async (b) => (b ? ack(b) : ack()),
     );
   });
 

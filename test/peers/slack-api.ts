@@ -25,7 +25,7 @@ import path from 'node:path';
 import querystring from 'node:querystring';
 import { WebSocketServer, WebSocket } from 'ws';
 import YAML from 'yaml';
-import { liveMarkup, parseMaybeJson, validateMessage, validateView, type Problem } from './slack-blocks';
+import { liveMarkup, parseMaybeJson, validateMessage, validateView, validateViewAck, type Problem } from './slack-blocks';
 
 type Obj = Record<string, unknown>;
 
@@ -135,6 +135,17 @@ interface ResponseUrlState {
   original: StoredMessage | undefined;
 }
 
+export interface StoredModal {
+  user: string;
+  view: Obj;
+  versions: Obj[];
+  /** Closed by a plain ack of a submission (or `clear`). */
+  closed?: boolean;
+  /** The field errors of the last `response_action: errors` ack (the modal stays open showing them). */
+  errors?: Record<string, string>;
+  submissions: number;
+}
+
 export interface SlashPayload extends Record<string, string> {
   command: string;
   text: string;
@@ -190,7 +201,7 @@ export class SlackStandIn {
   readonly liveMarkup: Array<{ where: string; token: string }> = [];
   private readonly actors = new Set<string>();
   readonly homeViews = new Map<string, { view: Obj; publishes: number }>();
-  readonly modals = new Map<string, { user: string; view: Obj; versions: Obj[] }>();
+  readonly modals = new Map<string, StoredModal>();
   private readonly channels = new Map<string, Channel>();
   /** Slack user groups (`S…`) and their members, for usergroups.users.list. */
   private readonly userGroups = new Map<string, string[]>();
@@ -381,7 +392,7 @@ export class SlackStandIn {
   }
 
   /** The block_actions payload of `user` clicking the button of `kind` (or exact `actionId`) on `message`. */
-  click(message: StoredMessage, which: { kind?: string; actionId?: string }, user = 'U0ALICE'): Obj {
+  click(message: StoredMessage, which: { kind?: string; actionId?: string; label?: string }, user = 'U0ALICE'): Obj {
     if (!this.manifest.interactivity) throw new Error('manifest has interactivity off: Slack would not deliver clicks');
     const { button, blockId } = findButton(message.blocks, which);
     this.actors.add(user);
@@ -423,6 +434,88 @@ export class SlackStandIn {
       view: { id: `V0HOME${user}`, type: 'home', ...home.view },
       actions: [{ ...button, block_id: blockId, action_ts: `${Date.now() / 1000}` }],
     };
+  }
+
+  /**
+   * `user` pressing Submit on the open modal `viewId` with `values` typed into its inputs (by block_id). Like the
+   * Slack client: only the person it was opened for can submit it, a closed one cannot be, and a required input
+   * left empty (or text past an input's max_length) never leaves the client. `raw` skips those client checks (a
+   * forged submission). Returns the view_submission payload Slack would send.
+   */
+  submitView(viewId: string, user: string, values: Record<string, string>, opts: { raw?: boolean; privateMetadata?: string } = {}): Obj {
+    const modal = this.modals.get(viewId);
+    if (!modal) throw new Error(`no modal ${viewId}`);
+    if (modal.closed) throw new Error(`modal ${viewId} is closed`);
+    if (modal.user !== user) throw new Error(`modal ${viewId} was opened for ${modal.user}, not ${user}`);
+    const view = modal.view;
+    if (!view.submit) throw new Error(`modal ${viewId} has no submit button`);
+    const inputs = ((view.blocks as Obj[]) ?? []).filter((b) => b.type === 'input');
+    const state: Record<string, Record<string, Obj>> = {};
+    for (const b of inputs) {
+      const el = b.element as Obj;
+      const v = values[String(b.block_id)] ?? '';
+      if (!opts.raw) {
+        if (!b.optional && !v.trim()) throw new Error(`input ${String(b.block_id)} is required: Slack would not submit the modal`);
+        if (typeof el.max_length === 'number' && [...v].length > el.max_length) throw new Error(`input ${String(b.block_id)} is longer than its max_length: Slack would not submit the modal`);
+      }
+      state[String(b.block_id)] = { [String(el.action_id)]: { type: 'plain_text_input', value: v === '' ? null : v } };
+    }
+    for (const k of Object.keys(values)) if (!inputs.some((b) => b.block_id === k) && !opts.raw) throw new Error(`modal ${viewId} has no input ${k}`);
+    modal.submissions++;
+    this.actors.add(user);
+    return {
+      type: 'view_submission',
+      team: { id: STANDIN_TEAM, domain: 'standin' },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: STANDIN_TEAM },
+      api_app_id: 'A0WSDOCTOR',
+      token: 'legacy-verification-token',
+      trigger_id: this.issueTrigger(user),
+      view: {
+        id: viewId,
+        team_id: STANDIN_TEAM,
+        type: 'modal',
+        blocks: view.blocks,
+        private_metadata: opts.privateMetadata ?? view.private_metadata ?? '',
+        callback_id: view.callback_id ?? '',
+        state: { values: state },
+        hash: `${Date.now()}.${randomBytes(4).toString('hex')}`,
+        title: view.title,
+        close: view.close ?? null,
+        submit: view.submit,
+        root_view_id: viewId,
+        app_id: 'A0WSDOCTOR',
+        bot_id: this.botId,
+      },
+      response_urls: [],
+      is_enterprise_install: false,
+      enterprise: null,
+    };
+  }
+
+  /**
+   * The bot's ack of a submission of `viewId` (the HTTP response body, or the Socket Mode ack payload): validated
+   * as Slack does (errors only for input block_ids of the view); closes the modal or keeps it open with errors.
+   */
+  acceptViewAck(viewId: string, body: unknown): void {
+    const modal = this.modals.get(viewId);
+    if (!modal) throw new Error(`no modal ${viewId}`);
+    const parsed = typeof body === 'string' ? (body.trim() ? (parseMaybeJson(body) as { ok: boolean; value?: unknown }) : { ok: true, value: undefined }) : { ok: true, value: body };
+    if (!parsed.ok) {
+      this.refusals.push({ where: 'view_submission ack', error: 'invalid_ack', messages: ['[ERROR] not JSON'] });
+      return;
+    }
+    const problem = validateViewAck(parsed.value, modal.view);
+    if (problem) {
+      this.refusals.push({ where: 'view_submission ack', ...problem });
+      return;
+    }
+    this.scanMarkup('view_submission ack', parsed.value);
+    const v = parsed.value as Obj | undefined;
+    if (v?.response_action === 'errors') modal.errors = v.errors as Record<string, string>;
+    else {
+      delete modal.errors;
+      modal.closed = true;
+    }
   }
 
   appHomeOpened(user: string, eventId = `Ev${randomBytes(6).toString('hex').toUpperCase()}`): Obj {
@@ -748,7 +841,7 @@ export class SlackStandIn {
         trig.used = true;
         const view = parseMaybeJson(args.view) as { ok: true; value: Obj };
         const id = `V0${randomBytes(5).toString('hex').toUpperCase()}`;
-        this.modals.set(id, { user: trig.user, view: view.value, versions: [view.value] });
+        this.modals.set(id, { user: trig.user, view: view.value, versions: [view.value], submissions: 0 });
         return reply(200, { ok: true, view: { id, ...view.value } });
       }
       case 'views.update': {
@@ -904,19 +997,20 @@ export class SlackStandIn {
   }
 }
 
-function findButton(blocks: unknown[], which: { kind?: string; actionId?: string; value?: string }): { button: Obj; blockId: string } {
+function findButton(blocks: unknown[], which: { kind?: string; actionId?: string; value?: string; label?: string }): { button: Obj; blockId: string } {
   for (const b of blocks as Obj[]) {
     if (b.type !== 'actions') continue;
     for (const e of (b.elements as Obj[]) ?? []) {
       const id = String(e.action_id ?? '');
       const kind = /^wsd:(.+):\d+$/.exec(id)?.[1];
       const matches = which.actionId ? id === which.actionId : kind === which.kind;
-      if (matches && (which.value === undefined || e.value === which.value)) {
+      const label = (e.text as Obj | undefined)?.text;
+      if (matches && (which.value === undefined || e.value === which.value) && (which.label === undefined || label === which.label)) {
         return { button: { type: 'button', action_id: id, text: e.text, value: e.value, ...(e.style ? { style: e.style } : {}) }, blockId: String(b.block_id ?? '') };
       }
     }
   }
-  throw new Error(`no button ${which.actionId ?? which.kind} in the message`);
+  throw new Error(`no button ${which.actionId ?? which.kind}${which.label ? ` labelled "${which.label}"` : ''} in the message`);
 }
 
 /** Everything a person reads in a message: fallback text and every text in its blocks. */

@@ -39,6 +39,12 @@ const L = {
   privateMetadata: 3000,
   callbackId: 255,
   viewTitle: 24,
+  inputLabel: 2000,
+  inputHint: 2000,
+  placeholder: 150,
+  inputText: 3000,
+  /** view_submission `errors`: one message per input block_id. */
+  errorMessage: 500,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -100,7 +106,32 @@ function element(c: Collector, path: string, v: unknown, actionIds: Set<string>)
   }
 }
 
-function block(c: Collector, path: string, b: unknown, blockIds: Set<string>, actionIds: Set<string>): void {
+/** An input block (modals only) holding a plain_text_input — the only input ws-doctor uses. */
+function inputBlock(c: Collector, path: string, b: Obj, actionIds: Set<string>): void {
+  onlyKeys(c, path, b, ['type', 'block_id', 'label', 'element', 'hint', 'optional', 'dispatch_action']);
+  if (typeof b.block_id !== 'string' || !b.block_id) c.err(`${path}/block_id`, 'an input needs a block_id (its value comes back under it)');
+  textObject(c, `${path}/label`, b.label, L.inputLabel, 'plain_text');
+  if (b.hint !== undefined) textObject(c, `${path}/hint`, b.hint, L.inputHint, 'plain_text');
+  if (b.optional !== undefined && typeof b.optional !== 'boolean') c.err(`${path}/optional`, 'must be a boolean');
+  const e = b.element;
+  if (!isObj(e)) return c.err(`${path}/element`, 'required');
+  if (e.type !== 'plain_text_input') return c.err(`${path}/element/type`, `element type "${String(e.type)}" is not used by ws-doctor`);
+  onlyKeys(c, `${path}/element`, e, ['type', 'action_id', 'placeholder', 'initial_value', 'multiline', 'min_length', 'max_length', 'focus_on_load', 'dispatch_action_config']);
+  if (typeof e.action_id !== 'string' || !e.action_id) c.err(`${path}/element/action_id`, 'required');
+  else {
+    if (len(e.action_id) > L.actionId) c.err(`${path}/element/action_id`, `must be less than ${L.actionId + 1} characters`);
+    if (actionIds.has(e.action_id)) c.err(`${path}/element/action_id`, `duplicate action_id "${e.action_id}"`);
+    actionIds.add(e.action_id);
+  }
+  if (e.placeholder !== undefined) textObject(c, `${path}/element/placeholder`, e.placeholder, L.placeholder, 'plain_text');
+  for (const k of ['min_length', 'max_length'] as const) {
+    const v = e[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= L.inputText)) c.err(`${path}/element/${k}`, `must be an integer from 0 to ${L.inputText}`);
+  }
+  if (e.initial_value !== undefined && (typeof e.initial_value !== 'string' || len(e.initial_value) > L.inputText)) c.err(`${path}/element/initial_value`, `must be a string of at most ${L.inputText} characters`);
+}
+
+function block(c: Collector, path: string, b: unknown, blockIds: Set<string>, actionIds: Set<string>, inputs = false): void {
   if (!isObj(b)) return c.err(path, 'must be a block object');
   if (b.block_id !== undefined) {
     if (typeof b.block_id !== 'string' || !b.block_id) c.err(`${path}/block_id`, 'must be a non-empty string');
@@ -144,17 +175,20 @@ function block(c: Collector, path: string, b: unknown, blockIds: Set<string>, ac
     }
     case 'divider':
       return onlyKeys(c, path, b, ['type', 'block_id']);
+    case 'input':
+      if (!inputs) return c.err(`${path}/type`, 'input blocks are only valid in modals');
+      return inputBlock(c, path, b, actionIds);
     default:
       return c.err(`${path}/type`, `unsupported block type "${String(b.type)}"`);
   }
 }
 
-function blocksProblems(c: Collector, blocks: unknown, max: number, path = '/blocks'): void {
+function blocksProblems(c: Collector, blocks: unknown, max: number, path = '/blocks', inputs = false): void {
   if (!Array.isArray(blocks)) return c.err(path, 'must be an array');
   if (blocks.length > max) c.err(path, `must be less than ${max + 1} items`);
   const blockIds = new Set<string>();
   const actionIds = new Set<string>();
-  blocks.forEach((b, i) => block(c, `${path}/${i}`, b, blockIds, actionIds));
+  blocks.forEach((b, i) => block(c, `${path}/${i}`, b, blockIds, actionIds, inputs));
 }
 
 /** Parse `blocks` that arrived form-encoded (a JSON string) or as JSON. */
@@ -185,6 +219,31 @@ export function validateMessage(args: Obj): Problem | undefined {
   return c.messages.length ? { error: 'invalid_blocks', messages: c.messages } : undefined;
 }
 
+/**
+ * A view_submission ack body: nothing (close), or `response_action: errors` whose keys must be block_ids of input
+ * blocks in the submitted view (Slack refuses the whole ack otherwise and the person sees a generic error).
+ */
+export function validateViewAck(body: unknown, view: Obj): Problem | undefined {
+  if (body === undefined || body === null || body === '') return undefined;
+  if (!isObj(body)) return { error: 'invalid_ack', messages: ['[ERROR] a view_submission ack is an object or empty'] };
+  if (!Object.keys(body).length) return undefined;
+  const c = new Collector();
+  if (body.response_action === 'errors') {
+    onlyKeys(c, '', body, ['response_action', 'errors']);
+    const inputs = new Set(((view.blocks as unknown[]) ?? []).filter((b): b is Obj => isObj(b) && b.type === 'input').map((b) => String(b.block_id)));
+    if (!isObj(body.errors) || !Object.keys(body.errors).length) c.err('/errors', 'must be a non-empty object');
+    else
+      for (const [k, m] of Object.entries(body.errors)) {
+        if (!inputs.has(k)) c.err(`/errors/${k}`, `no input block with block_id "${k}" in the view`);
+        if (typeof m !== 'string' || !m || len(m) > L.errorMessage) c.err(`/errors/${k}`, `must be a string of 1 to ${L.errorMessage} characters`);
+      }
+  } else if (['update', 'push'].includes(String(body.response_action))) {
+    const p = validateView(body.view, 'modal');
+    if (p) return p;
+  } else if (body.response_action !== 'clear') c.err('/response_action', `unknown response_action ${JSON.stringify(body.response_action)}`);
+  return c.messages.length ? { error: 'invalid_ack', messages: c.messages } : undefined;
+}
+
 /** A views.open / views.update / views.publish `view`. */
 export function validateView(raw: unknown, expected: 'modal' | 'home'): Problem | undefined {
   const parsed = parseMaybeJson(raw);
@@ -204,7 +263,9 @@ export function validateView(raw: unknown, expected: 'modal' | 'home'): Problem 
   if (v.callback_id !== undefined && (typeof v.callback_id !== 'string' || len(v.callback_id) > L.callbackId)) {
     c.err('/view/callback_id', `must be a string of at most ${L.callbackId} characters`);
   }
-  blocksProblems(c, v.blocks, L.viewBlocks, '/view/blocks');
+  blocksProblems(c, v.blocks, L.viewBlocks, '/view/blocks', expected === 'modal');
+  // Slack: a modal with inputs needs a submit button (or nothing could ever be submitted).
+  if (expected === 'modal' && Array.isArray(v.blocks) && v.blocks.some((b) => isObj(b) && b.type === 'input') && v.submit === undefined) c.err('/view/submit', 'required when the view has input blocks');
   return c.messages.length ? { error: 'invalid_arguments', messages: c.messages } : undefined;
 }
 

@@ -104,6 +104,17 @@ export interface Delivery {
   ackMs: number;
   /** HTTP status (Socket Mode: 200 when acked). */
   status: number;
+  /** What the ack carried: the HTTP response body parsed as JSON (undefined when empty), or the Socket Mode ack payload. */
+  body?: unknown;
+}
+
+function jsonBody(text: string): unknown {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 /** The same three deliveries over either transport, so one e2e test body covers both. */
@@ -124,7 +135,7 @@ export function httpDriver(standIn: SlackStandIn, botUrl: string, secret: string
     },
     async action(payload) {
       const r = await postInteraction(botUrl, payload, { secret });
-      return { ackMs: r.ms, status: r.status };
+      return { ackMs: r.ms, status: r.status, body: jsonBody(r.body) };
     },
     async event(body, opts = {}) {
       const r = await postEvent(botUrl, body, { secret, ...(opts.retryNum !== undefined ? { retryNum: opts.retryNum } : {}) });
@@ -143,7 +154,7 @@ export function socketDriver(standIn: SlackStandIn): SlackDriver {
     },
     async action(payload) {
       const a = await standIn.push('interactive', payload);
-      return { ackMs: a.latencyMs, status: 200 };
+      return { ackMs: a.latencyMs, status: 200, ...(a.payload !== undefined ? { body: a.payload } : {}) };
     },
     async event(body, opts = {}) {
       const a = await standIn.push('events_api', body, opts.retryNum ? { retryAttempt: opts.retryNum, retryReason: 'timeout' } : {});

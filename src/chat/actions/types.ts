@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import type { DoctorApi } from '../../core/api';
 import type { Principal } from '../../remediations/policy';
+import type { FormRequest } from '../forms/types';
 import type { MessageModel } from '../model';
 
 /** Where the pressed button sits. */
@@ -58,6 +59,11 @@ export interface ActionUpdate {
   attribution?: string;
   /** The command that produced `message`, when it came from one (stored with it, so Details finds it). */
   command?: string;
+  /**
+   * Ask for a form (chat/forms/) instead: adapters that draw forms (Slack: a modal) open it and show nothing
+   * else; the others show `message`, which says how to do the same by typing.
+   */
+  form?: FormRequest;
 }
 
 export interface ActionSpec<V = unknown> {

@@ -22,7 +22,10 @@ function outcomeMessage(out: Outcome, ctx: CommandContext): MessageModel {
         return {
           text: `Request ${out.request.id} is in this channel, waiting for a second person to approve it.`,
           blocks: [
-            { type: 'text', text: `:memo: Posted request ${inlineCode(out.request.id)} (${inlineCode(out.request.action)}) in this channel: someone allowed to approve it presses *Approve* on the card.` },
+            {
+              type: 'text',
+              text: `:memo: Posted request ${inlineCode(out.request.id)} (${inlineCode(out.request.action)}) in this channel: someone allowed to approve it presses *Approve* on the card. (If the bot cannot post here, the card comes to you in a direct message.)`,
+            },
           ],
         };
       }
