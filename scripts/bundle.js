@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Builds the package's bin, `dist/cli.js`: the whole CLI in one file (dist/ws-doctor.bundle.js, esbuild) behind
- * a small loader that keeps V8's compiled code between runs (scripts/cli-loader.js).
+ * Builds the package's bin, `dist/cli.js`: the whole CLI in two files (esbuild: dist/ws-doctor.cli.js, the
+ * command-line shell, and dist/ws-doctor.core.js, what the commands load) behind a small loader that keeps V8's
+ * compiled code between runs (scripts/cli-loader.js).
  *
  * Why: a one-shot `ws-doctor status` (cron, CI) paid ~250 ms resolving, reading and compiling ~400 modules on
  * every run; one file compiled from a code cache costs a few ms. Run by `npm run build` (after tsc, whose other
@@ -18,11 +19,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const os = require('node:os');
+const crypto = require('node:crypto');
 const esbuild = require('esbuild');
 
 const ROOT = path.join(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
-const BUNDLE = path.join(DIST, 'ws-doctor.bundle.js');
 const BUNDLED = new Set(['commander', 'zod', 'yaml', 'ioredis', 'ws', '@msgpack/msgpack']);
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -30,10 +31,7 @@ const external = Object.keys(pkg.dependencies ?? {})
   .filter((d) => !BUNDLED.has(d))
   .flatMap((d) => [d, `${d}/*`]);
 
-fs.mkdirSync(DIST, { recursive: true });
-esbuild.buildSync({
-  entryPoints: [path.join(ROOT, 'src', 'cli.ts')],
-  outfile: BUNDLE,
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -45,11 +43,27 @@ esbuild.buildSync({
   legalComments: 'none',
   logLevel: 'warning',
   tsconfig: path.join(ROOT, 'tsconfig.json'),
-});
-// A stale code cache is refused by V8 anyway (it checks the source); dropping it saves one refused read.
-fs.rmSync(`${BUNDLE}.cache`, { force: true });
-fs.copyFileSync(path.join(__dirname, 'cli-loader.js'), path.join(DIST, 'cli.js'));
+  write: false,
+};
+
+// Two files, split at src/cli-lazy.ts: the shell (cli.ts + commander: all `--help` needs) and the core
+// (everything the commands load on demand). The shell's `require('./cli-lazy')` stays; the loader answers it
+// with the core bundle.
+const shell = esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src', 'cli.ts')], outfile: path.join(DIST, 'ws-doctor.cli.js'), external: [...external, './cli-lazy'] });
+const core = esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src', 'cli-lazy.ts')], outfile: path.join(DIST, 'ws-doctor.core.js') });
+fs.mkdirSync(DIST, { recursive: true });
+for (const f of fs.readdirSync(DIST)) if (/^ws-doctor\..*\.(js|cache|tmp)$/.test(f)) fs.rmSync(path.join(DIST, f), { force: true });
+const hash = crypto.createHash('sha256');
+for (const out of [...shell.outputFiles, ...core.outputFiles]) {
+  fs.writeFileSync(out.path, out.contents);
+  hash.update(out.contents);
+}
+// The build id names the code caches: V8 checks only a cache's source *length*, so a cache must never meet
+// another build's bundle of the same length (old caches are deleted above, and their names no longer match).
+const loader = fs.readFileSync(path.join(__dirname, 'cli-loader.js'), 'utf8').replace("const BUILD = 'dev';", `const BUILD = '${hash.digest('hex').slice(0, 12)}';`);
+fs.writeFileSync(path.join(DIST, 'cli.js'), loader);
 fs.chmodSync(path.join(DIST, 'cli.js'), 0o755);
+
 // Warm the code caches once (what each command's first run would do), so even a read-only install (the image)
 // starts warm: help, the config commands, and `status` against a stack that refuses every connection (port 9 on
 // loopback, a state dir of its own) — it loads and runs every check's code without reaching anything.

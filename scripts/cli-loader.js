@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 /**
- * The package's bin (copied to dist/cli.js by scripts/bundle.js): runs dist/ws-doctor.bundle.js from V8's code
- * cache. Compiling the 1.8 MB bundle from source costs 30–100 ms on every start; from the cache, a few ms —
- * Node 20 has no built-in compile cache for CommonJS (module.enableCompileCache is Node 22+).
+ * The package's bin (copied to dist/cli.js by scripts/bundle.js): runs the CLI's two bundles from V8's code
+ * cache. dist/ws-doctor.cli.js (the shell: cli.ts + commander) runs first; dist/ws-doctor.core.js (1.8 MB, what
+ * the commands load) only when a command asks for it, so `--help` never reads it. Compiling the core from source
+ * costs 30–150 ms on every start; from the cache, a fraction — Node 20 has no built-in compile cache for
+ * CommonJS (module.enableCompileCache is Node 22+).
  *
- * One cache per subcommand (`ws-doctor.bundle.js.<cmd>.cache`), written at exit by the first run of that
- * command, so each holds the functions its command compiled; a command with none yet starts from the `--help`
- * one. V8 refuses a cache made for another source, V8 version or flags (then the bundle compiles from source and
- * the cache is written again). The cache is never required: where dist/ is read-only (the image) a run without
- * one only starts slower. It lives next to the bundle because it is code: whoever may change one may change both.
+ * One cache per bundle, subcommand and build (`ws-doctor.core.js.status.<build>.cache`), written at exit by the
+ * first run of that command, so each holds the functions its command compiled; a command with none yet starts
+ * from another command's. V8 refuses a cache made for another V8 version or flags (then the bundle compiles from
+ * source and the cache is written again); the build id in the name keeps another build's cache away (V8 itself
+ * compares only the source's length). The cache is never required: where dist/ is read-only (the image) a run
+ * without one only starts slower. It lives next to the bundles because it is code: whoever may change one may
+ * change both.
  */
 'use strict';
 const fs = require('node:fs');
@@ -16,51 +20,59 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-const file = path.join(__dirname, 'ws-doctor.bundle.js');
+const BUILD = 'dev';
 const cmd = /^[a-z][a-z-]{0,30}$/.test(process.argv[2] ?? '') ? process.argv[2] : 'default';
-const cacheOf = (name) => `${file}.${name}.cache`;
+const isMain = require.main === module;
+const loaded = new Map();
 
-function readCache() {
-  for (const name of cmd === 'default' ? ['default'] : [cmd, 'default']) {
+/** Runs one bundle as a CommonJS module of its own (its externals resolve from dist/'s node_modules). */
+function runBundle(name) {
+  const file = path.join(__dirname, name);
+  const cacheOf = (c) => `${file}.${c}.${BUILD}.cache`;
+  let cache;
+  // Any cache of this build is valid for the bundle; its own command's holds the most of what it will run.
+  for (const c of [...new Set([cmd, 'default', 'status', 'config'])]) {
     try {
-      return { name, data: fs.readFileSync(cacheOf(name)) };
+      cache = { name: c, data: fs.readFileSync(cacheOf(c)) };
+      break;
     } catch {
       // none for this command yet
     }
   }
-  return undefined;
-}
-
-const source = fs.readFileSync(file, 'utf8').replace(/^#!.*/, '');
-const cache = readCache();
-const script = new vm.Script(Module.wrap(source), {
-  filename: file,
-  ...(cache ? { cachedData: cache.data } : {}),
-  importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
-
-if (!cache || cache.name !== cmd || script.cachedDataRejected) {
-  process.once('exit', () => {
-    // Atomic (temp file + rename): two first runs at once never leave a torn cache.
-    const tmp = `${cacheOf(cmd)}.${process.pid}.tmp`;
-    try {
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheOf(cmd));
-    } catch {
-      fs.rmSync(tmp, { force: true });
-    }
+  const source = fs.readFileSync(file, 'utf8').replace(/^#!.*/, '');
+  const script = new vm.Script(Module.wrap(source), {
+    filename: file,
+    ...(cache ? { cachedData: cache.data } : {}),
+    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+  if (!cache || cache.name !== cmd || script.cachedDataRejected) {
+    process.once('exit', () => {
+      // Atomic (temp file + rename): two first runs at once never leave a torn cache.
+      const tmp = `${cacheOf(cmd)}.${process.pid}.tmp`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cacheOf(cmd));
+      } catch {
+        fs.rmSync(tmp, { force: true });
+      }
+    });
+  }
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(__dirname);
+  const localRequire = (id) => (id === './cli-lazy' ? load('ws-doctor.core.js') : mod.require(id));
+  localRequire.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+  localRequire.cache = Module._cache;
+  // `require.main === module` inside the shell: true when this loader is the program being run.
+  localRequire.main = isMain && name === 'ws-doctor.cli.js' ? mod : require.main;
+  loaded.set(name, mod);
+  script.runInThisContext()(mod.exports, localRequire, mod, file, __dirname);
+  mod.loaded = true;
+  return mod.exports;
 }
 
-// The bundle runs as a CommonJS module of its own, resolving its external packages from dist/'s node_modules.
-const bundle = new Module(file, module);
-bundle.filename = file;
-bundle.paths = Module._nodeModulePaths(__dirname);
-bundle.loaded = true;
-const localRequire = (id) => bundle.require(id);
-localRequire.resolve = (request, options) => Module._resolveFilename(request, bundle, false, options);
-localRequire.cache = Module._cache;
-// `require.main === module` inside the bundle: true when this loader is the program being run.
-localRequire.main = require.main === module ? bundle : require.main;
-script.runInThisContext()(bundle.exports, localRequire, bundle, file, __dirname);
-module.exports = bundle.exports;
+function load(name) {
+  return loaded.get(name)?.exports ?? runBundle(name);
+}
+
+module.exports = load('ws-doctor.cli.js');

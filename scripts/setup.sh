@@ -95,9 +95,9 @@ if [ ! -f node_modules/.lockhash ] || [ "$(<node_modules/.lockhash)" != "$(lockh
   lockhash >node_modules/.lockhash
 fi
 
-# The package's bin, dist/cli.js (one bundled file + its code cache, scripts/bundle.js, ~1 s): built when missing
+# The package's bin, dist/cli.js (two bundled files + their code caches, scripts/bundle.js, ~1 s): built when missing
 # or older than the sources, so `ws-doctor` works on a fresh clone after `npm run demo` or `npm test`.
-bundle=dist/ws-doctor.bundle.js
+bundle=dist/ws-doctor.core.js
 if [ -f scripts/bundle.js ] && { [ ! -f dist/cli.js ]  || [ ! -f "$bundle" ] || [ -n "$(find src scripts/bundle.js scripts/cli-loader.js package-lock.json -newer "$bundle" -print -quit)" ]; }; then
   node scripts/bundle.js
 fi

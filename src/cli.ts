@@ -9,24 +9,8 @@ import type { Config } from './config/schema';
 import type { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
 
-/**
- * Everything else is required on first use, by the command that needs it: `ws-doctor --help` loads commander
- * and this file only, `config reference` adds the schema, `status` the checks and their clients — never the
- * Slack SDK, the Docker client's gRPC stack or the demo. (A one-shot CLI pays for every module it loads on
- * every run: cron runs it every minute.)
- */
-const lazy = {
-  config: () => require('./config/load') as typeof import('./config/load'),
-  explain: () => require('./config/explain') as typeof import('./config/explain'),
-  reference: () => require('./config/reference') as typeof import('./config/reference'),
-  dispatch: () => require('./chat/dispatch') as typeof import('./chat/dispatch'),
-  parse: () => require('./chat/parse') as typeof import('./chat/parse'),
-  render: () => require('./console/render') as typeof import('./console/render'),
-  doctor: () => require('./core/doctor') as typeof import('./core/doctor'),
-  main: () => require('./main') as typeof import('./main'),
-  demo: () => require('./demo-launch') as typeof import('./demo-launch'),
-  user: () => require('./util/local-user') as typeof import('./util/local-user'),
-};
+/** Everything else is required on first use, by the command that needs it (cli-lazy.ts says why). */
+const lazy = (): typeof import('./cli-lazy') => require('./cli-lazy') as typeof import('./cli-lazy');
 
 export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
 
@@ -57,13 +41,13 @@ function portArg(value: string): number {
 }
 
 function load(opts: GlobalOpts): Config {
-  return lazy.config().loadConfig({ ...(opts.config ? { path: opts.config } : {}) });
+  return lazy().config().loadConfig({ ...(opts.config ? { path: opts.config } : {}) });
 }
 
 function envOf(config: Config, opts: GlobalOpts): string {
   const env = opts.env ?? config.defaultEnv;
   if (!(env in config.environments)) {
-    throw new (lazy.config().ConfigError)('--env', [`--env: no environment named "${env}"; expected one of: ${Object.keys(config.environments).join(', ')}`]);
+    throw new (lazy().config().ConfigError)('--env', [`--env: no environment named "${env}"; expected one of: ${Object.keys(config.environments).join(', ')}`]);
   }
   return env;
 }
@@ -77,11 +61,11 @@ async function once(text: string, opts: GlobalOpts, verdictExit = false): Promis
   oneShot = true;
   const config = load(opts);
   const env = envOf(config, opts);
-  const doctor = lazy.doctor().Doctor.create(config);
+  const doctor = lazy().doctor().Doctor.create(config);
   try {
-    const plan = lazy.dispatch().dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor', user: lazy.user().localUser() });
+    const plan = lazy().dispatch().dispatch(`${text} --env ${env}`, { doctor, surface: 'cli', prefix: 'ws-doctor', user: lazy().user().localUser() });
     const msg = plan.kind === 'immediate' ? plan.message : await plan.run();
-    process.stdout.write(lazy.render().renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
+    process.stdout.write(lazy().render().renderForStream(msg, process.stdout, 'ws-doctor') + '\n');
     if (plan.kind === 'immediate') return EXIT.usage;
     if (!verdictExit) return 0;
     const verdict = msg.blocks.find((b) => b.type === 'verdict');
@@ -110,13 +94,13 @@ export function buildProgram(): Command {
       const opts = program.opts<GlobalOpts>();
       const config = load(opts);
       const env = envOf(config, opts);
-      const doctor = lazy.doctor().Doctor.create(config);
+      const doctor = lazy().doctor().Doctor.create(config);
       try {
         const report = await doctor.status(env);
         if (cmdOpts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         else {
-          const { statusMessage } = await import('./chat/status-message');
-          process.stdout.write(lazy.render().renderForStream(statusMessage(report), process.stdout, 'ws-doctor') + '\n');
+          const { statusMessage } = lazy().statusMessage();
+          process.stdout.write(lazy().render().renderForStream(statusMessage(report), process.stdout, 'ws-doctor') + '\n');
         }
         process.exitCode = EXIT[report.verdict.overall];
       } finally {
@@ -128,14 +112,14 @@ export function buildProgram(): Command {
     .command('check <name>')
     .description('run one check (and what it needs) and show its evidence; exit 0 ok, 1 degraded, 2 down')
     .action(async (name: string) => {
-      process.exitCode = await once(`check ${lazy.parse().quoteArg(name)}`, program.opts(), true);
+      process.exitCode = await once(`check ${lazy().parse().quoteArg(name)}`, program.opts(), true);
     });
 
   program
     .command('why <symptom...>')
     .description('triage one symptom (offline, no-messages, timeout, auth, duplicates, port-3000): only the checks that split its causes')
     .action(async (words: string[]) => {
-      process.exitCode = await once(`why ${words.map(lazy.parse().quoteArg).join(' ')}`, program.opts());
+      process.exitCode = await once(`why ${words.map(lazy().parse().quoteArg).join(' ')}`, program.opts());
     });
 
   program
@@ -146,7 +130,7 @@ export function buildProgram(): Command {
     .option('--tail <n>', 'at most this many lines', '50')
     .action(async (service: string | undefined, o: { since: string; grep?: string; tail: string }) => {
       const parts = ['logs', ...(service ? [service] : []), '--since', o.since, '--tail', o.tail, ...(o.grep !== undefined ? ['--grep', o.grep] : [])];
-      process.exitCode = await once(parts.map(lazy.parse().quoteArg).join(' '), program.opts());
+      process.exitCode = await once(parts.map(lazy().parse().quoteArg).join(' '), program.opts());
     });
 
   program
@@ -162,7 +146,7 @@ export function buildProgram(): Command {
     .allowUnknownOption()
     .helpOption(false)
     .action(async (args: string[]) => {
-      process.exitCode = await once(['remediate', ...args].map(lazy.parse().quoteArg).join(' '), program.opts());
+      process.exitCode = await once(['remediate', ...args].map(lazy().parse().quoteArg).join(' '), program.opts());
     });
 
   const audit = program.command('audit').description('the remediation audit log (append-only, hash-chained)');
@@ -177,7 +161,7 @@ export function buildProgram(): Command {
     .description('walk the whole chain; exit 0 when every record verifies, 1 naming the first that does not')
     .action(async () => {
       oneShot = true;
-      const doctor = lazy.doctor().Doctor.create(load(program.opts()));
+      const doctor = lazy().doctor().Doctor.create(load(program.opts()));
       try {
         const v = await doctor.remediations.audit.verify();
         process.stdout.write(
@@ -195,7 +179,7 @@ export function buildProgram(): Command {
     .description('every record as JSON lines on stdout, oldest first (seq, at, step, who, what, hashes)')
     .action(async () => {
       oneShot = true;
-      const doctor = lazy.doctor().Doctor.create(load(program.opts()));
+      const doctor = lazy().doctor().Doctor.create(load(program.opts()));
       try {
         for await (const r of doctor.remediations.audit.all()) process.stdout.write(`${JSON.stringify(r)}\n`);
       } finally {
@@ -209,9 +193,9 @@ export function buildProgram(): Command {
     .description('validate rule files (PromQL through Prometheus\' own parser when reachable); exit 1 on any problem')
     .option('--prometheus <url>', 'Prometheus to parse PromQL with (default: the environment\'s prometheus.url)')
     .action(async (files: string[], o: { prometheus?: string }) => {
-      const { checkRuleFiles } = await import('./alerts/rules/check-files');
-      const { allChecks } = await import('./checks/registry');
-      const { CAUSES } = await import('./diagnosis/causes');
+      const { checkRuleFiles } = lazy().ruleFiles();
+      const { allChecks } = lazy().checks();
+      const { CAUSES } = lazy().causes();
       const opts = program.opts<GlobalOpts>();
       const cfg = load(opts);
       const envCfg = cfg.environments[envOf(cfg, opts)];
@@ -239,13 +223,13 @@ export function buildProgram(): Command {
       const opts = program.opts<GlobalOpts>();
       const cfg = load(opts);
       const source = opts.config ?? process.env.WS_DOCTOR_CONFIG ?? 'built-in defaults';
-      process.stdout.write(lazy.explain().explainConfig(cfg, { source, ...(opts.env ? { env: envOf(cfg, opts) } : {}) }) + '\n');
+      process.stdout.write(lazy().explain().explainConfig(cfg, { source, ...(opts.env ? { env: envOf(cfg, opts) } : {}) }) + '\n');
     });
   config
     .command('reference')
     .description('print every configuration key with its default (Markdown)')
     .action(() => {
-      process.stdout.write(lazy.reference().configReference() + '\n');
+      process.stdout.write(lazy().reference().configReference() + '\n');
     });
 
   program
@@ -253,7 +237,7 @@ export function buildProgram(): Command {
     .description('start the bot: Slack when credentials are configured, else the interactive console')
     .action(async () => {
       const opts = program.opts<GlobalOpts>();
-      await lazy.main().startBot(load(opts), { interactive: true, ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) });
+      await lazy().main().startBot(load(opts), { interactive: true, ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) });
     });
 
   program
@@ -263,7 +247,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--fault <name...>', 'switch these faults on before starting'))
     .action(async (o: { once?: boolean; fault?: string[] }) => {
       oneShot = Boolean(o.once);
-      process.exitCode = await lazy.demo().launchDemo({ once: Boolean(o.once), faults: o.fault ?? [], config: program.opts<GlobalOpts>().config });
+      process.exitCode = await lazy().demo().launchDemo({ once: Boolean(o.once), faults: o.fault ?? [], config: program.opts<GlobalOpts>().config });
     });
 
   return program;

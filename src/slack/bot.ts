@@ -161,6 +161,8 @@ export class SlackBot {
       await Promise.race([Promise.allSettled([...this.work]), new Promise((r) => (timer = setTimeout(r, left)))]);
       clearTimeout(timer);
     }
+    // Work that just ended (an approval's remediation run) may have started card updates: those too.
+    await this.cards?.idle();
     return true;
   }
 
@@ -180,7 +182,9 @@ export class SlackBot {
       return;
     }
     // Before the ack, so the policy can gate the command: cached groups answer at once, a lookup gets 1.5 s.
-    const user = await this.principal(cmd.user_id, cmd.user_name, 1500);
+    // No user groups in the policy: no await at all (the ack path stays exactly as quick as before).
+    const plain: Principal = { id: cmd.user_id, ...(cmd.user_name ? { name: cmd.user_name } : {}) };
+    const user = this.userGroups ? await this.principal(cmd.user_id, cmd.user_name, 1500) : plain;
     let plan: Dispatch;
     try {
       plan = dispatch(cmd.text ?? '', {
@@ -240,7 +244,7 @@ export class SlackBot {
     const target = new ChannelMessage(this.queue, e.channel, { threadTs: e.threadTs ?? e.ts });
     let plan: Dispatch;
     try {
-      plan = dispatch(text, { doctor: this.doctor, surface: 'slack', user: await this.principal(e.user, undefined, 3000), prefix: this.prefix });
+      plan = dispatch(text, { doctor: this.doctor, surface: 'slack', user: this.userGroups ? await this.principal(e.user, undefined, 3000) : { id: e.user }, prefix: this.prefix });
     } catch (err) {
       plan = { kind: 'immediate', share: false, message: errorMessage(`Could not read that command: ${errText(err)}`, this.prefix) };
     }
@@ -290,7 +294,7 @@ export class SlackBot {
     const place: Place = a.container.type === 'view' ? 'home' : a.container.isEphemeral ? 'private' : 'channel';
     const effects = new ActionEffects(this.queue, a, place, (m) => this.sealed(m, this.refs.get(m)));
     // Acked already: the group lookup may take its time (the policy judges the press on it).
-    const user = await this.principal(a.userId, a.userName, 3000);
+    const user = this.userGroups ? await this.principal(a.userId, a.userName, 3000) : { id: a.userId, ...(a.userName ? { name: a.userName } : {}) };
     const outcome = await press(
       { actionId, ...(a.value !== undefined ? { value: a.value } : {}) },
       (ref, spec) => {

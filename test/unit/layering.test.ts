@@ -47,7 +47,8 @@ const crossing = (fromRooms: readonly string[], forbidden: readonly string[]): s
 
 const CORE_ROOMS = ['core', 'checks', 'diagnosis', 'state', 'alerts', 'remediations', 'scheduler', 'logs', 'targets', 'config', 'telemetry', 'util'];
 const ADAPTERS = ['chat', 'slack', 'console'];
-const COMPOSITION_ROOTS = ['main.ts', 'cli.ts', 'demo-launch.ts', 'docs.ts'];
+// cli-lazy.ts is cli.ts's own list of what its commands load on demand (split off so the bin's shell stays small).
+const COMPOSITION_ROOTS = ['main.ts', 'cli.ts', 'cli-lazy.ts', 'demo-launch.ts', 'docs.ts'];
 
 describe('import layering (ARCHITECTURE.md rooms)', () => {
   it('reads a real graph (the test would pass vacuously otherwise)', () => {
