@@ -8,7 +8,8 @@
  *
  * Targets: idle ≤ 100 MB in both modes, growth ≤ 10 %.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { startDemoBackend } from '../src/demo/index';
 import { startRedisServer } from '../src/demo/redis-process';
@@ -17,6 +18,7 @@ import { freePort } from '../src/util/net';
 import { REPO_ROOT, startSlackStandIn } from '../test/peers/slack-api';
 import type { BenchResult } from './types';
 
+const execFileAsync = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function rssMb(pid: number): number {
@@ -47,10 +49,13 @@ const env = { backend: { url, serviceAccount: { email, password } }, redis: { ur
 const doctor = Doctor.create(parseConfig({ defaultEnv: 'demo', environments: { demo: env } }), { stateDir: null });
 const rss = () => { global.gc(); global.gc(); return Math.round(process.memoryUsage().rss / 1048576); };
 (async () => {
-  const marks = {};
+  const marks = { ok: 0 };
+  const t0 = Date.now();
   for (let i = 1; i <= Number(runs); i++) {
-    await doctor.status('demo');
+    // Only healthy runs count: a soak of timed-out runs would measure nothing.
+    if ((await doctor.status('demo')).verdict.overall === 'ok') marks.ok++;
     if (i === 1000 || i === Number(runs)) marks[i] = rss();
+    if (i % 1000 === 0) process.stderr.write('rss: ' + i + ' runs, ' + marks.ok + ' ok, ' + Math.round((Date.now() - t0) / i) + ' ms/run\\n');
   }
   process.stdout.write(JSON.stringify(marks));
   await doctor.close();
@@ -80,18 +85,21 @@ export async function benchRss(): Promise<BenchResult> {
 
   const runs = Number(process.env.BENCH_RSS_RUNS ?? 10000);
   const redis = await startRedisServer();
-  const backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 100000 });
+  const backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 100000, drfRatesPerMinute: { anon: 10_000_000, user: 10_000_000 } });
   let marks: Record<string, number>;
   const t0 = Date.now();
   try {
     process.stderr.write(`rss: ${runs} status runs against the demo stack…\n`);
-    const out = execFileSync(process.execPath, ['--expose-gc', '-e', SOAK, backend.url, redis.url, DEMO_SERVICE_ACCOUNT.email, DEMO_SERVICE_ACCOUNT.password, String(runs)], {
+    // Asynchronously: the demo backend and its redis-server handlers live in this process, and a synchronous
+    // exec would block them — every status run of the soak then waited out its deadline on an unanswered backend.
+    const child = execFileAsync(process.execPath, ['--expose-gc', '-e', SOAK, backend.url, redis.url, DEMO_SERVICE_ACCOUNT.email, DEMO_SERVICE_ACCOUNT.password, String(runs)], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       maxBuffer: 1 << 20,
       timeout: 30 * 60 * 1000,
     });
-    marks = JSON.parse(out) as Record<string, number>;
+    child.child.stderr?.pipe(process.stderr);
+    marks = JSON.parse((await child).stdout) as Record<string, number>;
   } finally {
     await backend.stop();
     await redis.stop();
@@ -102,10 +110,10 @@ export async function benchRss(): Promise<BenchResult> {
   const idle = Math.max(consoleMb, httpMb);
   return {
     name: 'rss',
-    ours: { medianMs: Math.round((Date.now() - t0) / runs), extra: { consoleIdleMB: consoleMb, httpIdleMB: httpMb, rssAt1000MB: at1k, [`rssAt${runs}MB`]: atN, growthPct: growth } },
+    ours: { medianMs: Math.round((Date.now() - t0) / runs), extra: { consoleIdleMB: consoleMb, httpIdleMB: httpMb, rssAt1000MB: at1k, [`rssAt${runs}MB`]: atN, growthPct: growth, okRuns: marks.ok ?? 0 } },
     baseline: { medianMs: 0, command: `bare node idle: ${bare} MB` },
     ratio: Math.round((100 * idle) / bare) / 100,
-    target: `idle ≤ 100 MB in console and HTTP mode; RSS after ${runs} runs within 10 % of after 1,000`,
-    pass: idle <= 100 && growth <= 10,
+    target: `idle ≤ 100 MB in console and HTTP mode; RSS after ${runs} runs within 10 % of after 1,000 (≥ 99 % of the runs healthy)`,
+    pass: idle <= 100 && growth <= 10 && (marks.ok ?? 0) >= runs * 0.99,
   };
 }

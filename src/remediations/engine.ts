@@ -356,8 +356,11 @@ export class RemediationEngine {
     }
     const approved = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'approved', approver: person(who), decidedBy: person(who), startedAt: new Date(this.now()).toISOString() }));
     if (!approved) return { kind: 'already', request: (await this.get(id)) ?? r };
-    await this.record({ env: r.env, action: r.action, request: id, step: 'approved', who, detail: { previewId: r.preview.id, digest: r.preview.digest } });
-    const run = this.run(approved.request, approved.version).finally(() => this.running.delete(id));
+    // Tracked from the approval on (not from the run's start): a shutdown arriving in between waits for it too.
+    const run = (async () => {
+      await this.record({ env: r.env, action: r.action, request: id, step: 'approved', who, detail: { previewId: r.preview.id, digest: r.preview.digest } });
+      return this.run(approved.request, approved.version);
+    })().finally(() => this.running.delete(id));
     this.running.set(id, run);
     return run;
   }

@@ -161,6 +161,8 @@ export class SlackBot {
       await Promise.race([Promise.allSettled([...this.work]), new Promise((r) => (timer = setTimeout(r, left)))]);
       clearTimeout(timer);
     }
+    // Work that just ended (an approval's remediation run) may have started card updates: those too.
+    await this.cards?.idle();
     return true;
   }
 

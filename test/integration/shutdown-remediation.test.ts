@@ -80,7 +80,7 @@ async function steps(id: string): Promise<Array<{ step: string; detail?: Record<
 }
 
 /** `/ws remediate restart-backend` by alice, approved by bob's click; resolves once the run is executing. */
-async function approveRestart(b: BotProcess): Promise<{ card: StoredMessage; id: string }> {
+async function approveRestart(b: BotProcess, waitExecuting = true): Promise<{ card: StoredMessage; id: string }> {
   const before = new Set(standIn.channelMessages('C0OPS').map((m) => m.ts));
   const cmd = standIn.slashCommand({ text: 'remediate restart-backend', user: 'U0ALICE', channel: 'C0OPS' });
   const ack = await postSlashCommand(b.eventsUrl as string, cmd, { secret });
@@ -90,7 +90,7 @@ async function approveRestart(b: BotProcess): Promise<{ card: StoredMessage; id:
   expect(id).not.toBe('');
   const click = await postInteraction(b.eventsUrl as string, standIn.click(card, { kind: 'approve' }, 'U0BOB'), { secret });
   expect(click.status).toBe(200);
-  await waitFor(async () => (await steps(id)).some((s) => s.step === 'executing'), 'the run to be executing', 60000);
+  if (waitExecuting) await waitFor(async () => (await steps(id)).some((s) => s.step === 'executing'), 'the run to be executing', 60000);
   return { card, id };
 }
 
@@ -150,4 +150,17 @@ test('SIGTERM with time enough: the running restart finishes and is verified bef
   expect(s).not.toContain('interrupted');
   expect(await startedAt()).not.toBe(t0);
   expect(visibleText(card)).toMatch(/Done and verified/);
+});
+
+test('SIGTERM the instant the approval click is acked: the run still counts as running, and the card ends as the store says', async () => {
+  const b = await bot(90000);
+  const { card, id } = await approveRestart(b, false);
+  b.signal('SIGTERM');
+  expect(await b.exited).toBe(0);
+  const req = (await store.get<RemediationRequest>(`remediation:${id}`))?.value;
+  // Whatever the race gave (finished, or never started), it is final and the card shows that same state.
+  expect(['succeeded', 'interrupted', 'refused']).toContain(req?.state);
+  const shown = { succeeded: /Done and verified/, interrupted: /Interrupted/, refused: /Refused/ }[req?.state as 'succeeded'];
+  expect(visibleText(card)).toMatch(shown);
+  expect(JSON.stringify(card.blocks)).not.toMatch(/wsd:approve/);
 });
