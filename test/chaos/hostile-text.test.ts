@@ -3,40 +3,39 @@
  * reach Slack as text, never as markup: no `<!channel>`, mention or disguised link survives in anything the bot
  * posts — check lines, Why, Details thread, modal, App Home. The strict Slack stand-in records every live token.
  */
-import type { Config } from '../../src/config/schema';
-import { Doctor } from '../../src/core/doctor';
 import { visibleText, waitFor } from '../peers/slack-api';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
+import type { SlackHarness } from '../peers/slack-harness';
 import { startHostileBackend, type HostileBackend } from './hostile-backend';
 import { chaosRow, observe } from './row';
-import { startDemoStack, type DemoStack } from './support';
 
 export const HOSTILE = '<!channel> <@U123> <http://evil.example|click>';
 
-let stack: DemoStack;
 let hostile: HostileBackend;
-let doctor: Doctor;
+let bot: DemoSlackBot;
 let h: SlackHarness;
 
 beforeAll(async () => {
-  stack = await startDemoStack();
-  hostile = await startHostileBackend(stack.backend.url, {
-    upgrade: (path) => (path === '/ws/health/' ? `HTTP/1.1 301 Moved Permanently\r\nLocation: ${HOSTILE}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n` : undefined),
-    http: (method, path) =>
-      method === 'POST' && path === '/api/v1/auth/ws-connection-token/' ? { status: 503, body: JSON.stringify({ code: HOSTILE, detail: HOSTILE }) } : undefined,
+  bot = await startDemoSlackBot({
+    transport: 'http',
+    // The backend is seen through a proxy that answers the WS upgrade and the token endpoint with hostile text.
+    config: async (stack) => {
+      hostile = await startHostileBackend(stack.backend.url, {
+        upgrade: (path) => (path === '/ws/health/' ? `HTTP/1.1 301 Moved Permanently\r\nLocation: ${HOSTILE}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n` : undefined),
+        http: (method, path) =>
+          method === 'POST' && path === '/api/v1/auth/ws-connection-token/' ? { status: 503, body: JSON.stringify({ code: HOSTILE, detail: HOSTILE }) } : undefined,
+      });
+      const env = stack.config.environments.demo;
+      if (!env) throw new Error('demo env missing');
+      return { ...stack.config, environments: { ...stack.config.environments, demo: { ...env, backend: { ...env.backend, url: hostile.url } } } };
+    },
   });
-  const env = stack.config.environments.demo;
-  if (!env) throw new Error('demo env missing');
-  const config: Config = { ...stack.config, environments: { ...stack.config.environments, demo: { ...env, backend: { ...env.backend, url: hostile.url } } } };
-  doctor = Doctor.create(config, { stateDir: null });
-  h = await startSlackHarness({ transport: 'http', config, doctor });
+  h = bot.h;
 });
 
 afterAll(async () => {
-  await h?.stop();
-  await doctor?.close();
+  await bot?.stop();
   await hostile?.stop();
-  await stack?.stop();
 });
 
 chaosRow('WS upgrade redirect + token error code hold <!channel> <@U123> <http://evil|click>', 'shared status, Details thread: no live mention/link', async () => {

@@ -4,29 +4,23 @@
  * and another bot's mention must not start a conversation between bots.
  */
 import type { StatusReport } from '../../src/diagnosis/types';
-import { Doctor } from '../../src/core/doctor';
 import { visibleText } from '../peers/slack-api';
 import { postEvent } from '../peers/slack-drivers';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
+import type { SlackHarness } from '../peers/slack-harness';
 import { chaosRow, observe } from './row';
-import { sleep, startDemoStack, type DemoStack } from './support';
+import { sleep } from './support';
 
-let stack: DemoStack;
-let doctor: Doctor;
+let bot: DemoSlackBot;
 let h: SlackHarness;
-const reports: StatusReport[] = [];
+let reports: StatusReport[];
 
 beforeAll(async () => {
-  stack = await startDemoStack();
-  doctor = Doctor.create(stack.config, { stateDir: null, onReport: (r) => reports.push(r) });
-  h = await startSlackHarness({ transport: 'http', config: stack.config, doctor });
+  bot = await startDemoSlackBot({ transport: 'http' });
+  ({ h, reports } = bot);
 });
 
-afterAll(async () => {
-  await h?.stop();
-  await doctor?.close();
-  await stack?.stop();
-});
+afterAll(() => bot?.stop());
 
 async function settle(): Promise<void> {
   await sleep(200);

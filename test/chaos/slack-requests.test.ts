@@ -3,28 +3,22 @@
  * nothing (401 for the signature failures; a replay within the window is answered once).
  */
 import type { StatusReport } from '../../src/diagnosis/types';
-import { Doctor } from '../../src/core/doctor';
 import { postSlashCommand } from '../peers/slack-drivers';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
+import type { SlackHarness } from '../peers/slack-harness';
 import { chaosRow, observe } from './row';
-import { sleep, startDemoStack, type DemoStack } from './support';
+import { sleep } from './support';
 
-let stack: DemoStack;
-let doctor: Doctor;
+let bot: DemoSlackBot;
 let h: SlackHarness;
-const reports: StatusReport[] = [];
+let reports: StatusReport[];
 
 beforeAll(async () => {
-  stack = await startDemoStack();
-  doctor = Doctor.create(stack.config, { stateDir: null, onReport: (r) => reports.push(r) });
-  h = await startSlackHarness({ transport: 'http', config: stack.config, doctor });
+  bot = await startDemoSlackBot({ transport: 'http' });
+  ({ h, reports } = bot);
 });
 
-afterAll(async () => {
-  await h?.stop();
-  await doctor?.close();
-  await stack?.stop();
-});
+afterAll(() => bot?.stop());
 
 const now = () => Math.floor(Date.now() / 1000);
 

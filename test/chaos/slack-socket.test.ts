@@ -3,31 +3,25 @@
  * SocketModeReceiver) against the stand-in's apps.connections.open + WebSocket. After each loss the bot opens
  * one new connection by itself, and every command sent after it is back is answered once and run once.
  */
-import { Doctor } from '../../src/core/doctor';
 import type { StatusReport } from '../../src/diagnosis/types';
 import { visibleText, waitFor } from '../peers/slack-api';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
+import type { SlackHarness } from '../peers/slack-harness';
 import { chaosRow, observe } from './row';
-import { sleep, startDemoStack, type DemoStack } from './support';
+import { sleep } from './support';
 
 jest.setTimeout(120000);
 
-let stack: DemoStack;
-let doctor: Doctor;
+let bot: DemoSlackBot;
 let h: SlackHarness;
-const reports: StatusReport[] = [];
+let reports: StatusReport[];
 
 beforeAll(async () => {
-  stack = await startDemoStack();
-  doctor = Doctor.create(stack.config, { stateDir: null, onReport: (r) => reports.push(r) });
-  h = await startSlackHarness({ transport: 'socket', config: stack.config, doctor, standIn: { pingIntervalMs: 1000 } });
+  bot = await startDemoSlackBot({ transport: 'socket', standIn: { pingIntervalMs: 1000 } });
+  ({ h, reports } = bot);
 });
 
-afterAll(async () => {
-  await h?.stop();
-  await doctor?.close();
-  await stack?.stop();
-});
+afterAll(() => bot?.stop());
 
 const opens = (): number => h.standIn.callsTo('apps.connections.open').filter((c) => c.ok).length;
 

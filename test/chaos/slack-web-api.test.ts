@@ -4,38 +4,25 @@
  * no call of a rate-limited method goes out before its Retry-After has passed, the bot keeps answering other
  * users, and the queue is empty again afterwards (nothing left behind, nothing piling up).
  */
-import { Doctor } from '../../src/core/doctor';
-import type { StatusReport } from '../../src/diagnosis/types';
 import { visibleText, waitFor, type StoredMessage } from '../peers/slack-api';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
+import type { SlackHarness } from '../peers/slack-harness';
 import { chaosRow, observe } from './row';
-import { sleep, startDemoStack, type DemoStack } from './support';
+import { sleep } from './support';
 
 jest.setTimeout(120000);
 
 const CHANNELS = ['C0OPS', 'C0DEV', 'C0SRE'];
 
-let stack: DemoStack;
-let doctor: Doctor;
+let bot: DemoSlackBot;
 let h: SlackHarness;
-const reports: StatusReport[] = [];
 
 beforeAll(async () => {
-  stack = await startDemoStack();
-  doctor = Doctor.create(stack.config, { stateDir: null, onReport: (r) => reports.push(r) });
-  h = await startSlackHarness({
-    transport: 'http',
-    config: stack.config,
-    doctor,
-    standIn: { channels: CHANNELS.map((id) => ({ id, name: id.toLowerCase() })) },
-  });
+  bot = await startDemoSlackBot({ transport: 'http', standIn: { channels: CHANNELS.map((id) => ({ id, name: id.toLowerCase() })) } });
+  h = bot.h;
 });
 
-afterAll(async () => {
-  await h?.stop();
-  await doctor?.close();
-  await stack?.stop();
-});
+afterAll(() => bot?.stop());
 
 const isFinal = (m: StoredMessage): boolean => /wsd:rerun/.test(JSON.stringify(m.blocks));
 

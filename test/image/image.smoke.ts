@@ -12,7 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -20,6 +20,7 @@ import { parseConfig } from '../../src/config/load';
 import { demoConfig } from '../../src/demo/demo-config';
 import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
 import { freePort } from '../../src/util/net';
+import { podmanStoreEnv } from '../peers/podman';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 import { REPO_ROOT, startSlackStandIn, visibleText, waitFor, type SlackStandIn } from '../peers/slack-api';
 import { postSlashCommand } from '../peers/slack-drivers';
@@ -35,36 +36,8 @@ interface Run {
   stderr: string;
 }
 
-/** A podman store of our own (overlay, in the cache folder: build layers survive between runs). */
-function podmanEnv(): NodeJS.ProcessEnv {
-  const dir = path.join(cache, 'podman');
-  for (const d of ['root', 'run', 'tmp', 'net']) mkdirSync(path.join(dir, d), { recursive: true });
-  const conf = path.join(dir, 'containers.conf');
-  writeFileSync(
-    conf,
-    [
-      '[containers]',
-      'default_ulimits = ["nofile=1024:1024", "nproc=1000:1000"]',
-      '[network]',
-      `network_config_dir = "${dir}/net"`,
-      '[engine]',
-      'runtime = "runc"',
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      'lock_type = "file"',
-      `tmp_dir = "${dir}/tmp"`,
-      '',
-    ].join('\n'),
-  );
-  const storage = path.join(dir, 'storage.conf');
-  writeFileSync(storage, ['[storage]', 'driver = "overlay"', `graphroot = "${dir}/root"`, `runroot = "${dir}/run"`, ''].join('\n'));
-  const env: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage, WS_DOCTOR_CACHE: cache };
-  delete env.CONTAINER_HOST;
-  delete env.DOCKER_HOST;
-  return env;
-}
-
-const env = podmanEnv();
+// A podman store of our own (overlay, in the cache folder: build layers survive between runs).
+const env: NodeJS.ProcessEnv = { ...podmanStoreEnv(path.join(cache, 'podman'), 'overlay'), WS_DOCTOR_CACHE: cache };
 
 function run(file: string, args: string[], timeoutMs = 15 * 60 * 1000): Promise<Run> {
   return new Promise((resolve, reject) => {

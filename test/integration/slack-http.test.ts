@@ -3,36 +3,24 @@
  * timestamp or a future one gets 401 and runs nothing: no Web API call, no response_url post, no Doctor run.
  */
 import querystring from 'node:querystring';
-import { parseConfig } from '../../src/config/load';
-import { demoConfig } from '../../src/demo/demo-config';
-import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
 import type { StatusReport } from '../../src/diagnosis/types';
-import { Doctor } from '../../src/core/doctor';
-import { startRedisServer, type RedisProcess } from '../peers/redis';
+import type { Doctor } from '../../src/core/doctor';
 import { visibleText, waitFor } from '../peers/slack-api';
 import { FORM, postEvent, postInteraction, postRaw, postSlashCommand, signedHeaders, slackSignature } from '../peers/slack-drivers';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
+import type { SlackHarness } from '../peers/slack-harness';
 
-let redis: RedisProcess;
-let backend: DemoBackend;
-let doctor: Doctor;
+let bot: DemoSlackBot;
 let h: SlackHarness;
-const reports: StatusReport[] = [];
+let doctor: Doctor;
+let reports: StatusReport[];
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 1000 });
-  const config = demoConfig(parseConfig({}), backend, redis.url);
-  doctor = Doctor.create(config, { stateDir: null, onReport: (r) => reports.push(r) });
-  h = await startSlackHarness({ transport: 'http', config, doctor });
+  bot = await startDemoSlackBot({ transport: 'http' });
+  ({ h, doctor, reports } = bot);
 });
 
-afterAll(async () => {
-  await h?.stop();
-  await doctor?.close();
-  await backend?.stop();
-  await redis?.stop();
-});
+afterAll(() => bot?.stop());
 
 /** Everything Slack-facing that happened since `mark` (auth.test at start-up excluded). */
 function activitySince(mark: number) {

@@ -3,35 +3,21 @@
  * redelivered events not run twice, a dropped connection re-established, and an outage of Slack's Web API
  * ridden out by the outbound queue without losing the answer.
  */
-import { parseConfig } from '../../src/config/load';
-import { demoConfig } from '../../src/demo/demo-config';
-import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
-import { Doctor } from '../../src/core/doctor';
-import { startRedisServer, type RedisProcess } from '../peers/redis';
 import { visibleText, waitFor } from '../peers/slack-api';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
+import type { SlackHarness } from '../peers/slack-harness';
 
 jest.setTimeout(60000);
 
-let redis: RedisProcess;
-let backend: DemoBackend;
-let doctor: Doctor;
+let bot: DemoSlackBot;
 let h: SlackHarness;
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 1000 });
-  const config = demoConfig(parseConfig({}), backend, redis.url);
-  doctor = Doctor.create(config, { stateDir: null });
-  h = await startSlackHarness({ transport: 'socket', config, doctor, standIn: { pingIntervalMs: 1000 } });
+  bot = await startDemoSlackBot({ transport: 'socket', standIn: { pingIntervalMs: 1000 } });
+  h = bot.h;
 });
 
-afterAll(async () => {
-  await h?.stop();
-  await doctor?.close();
-  await backend?.stop();
-  await redis?.stop();
-});
+afterAll(() => bot?.stop());
 
 const isAnswer = (blocks: unknown[]) => /wsd:rerun/.test(JSON.stringify(blocks));
 

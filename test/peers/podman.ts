@@ -7,7 +7,7 @@
  * it created, stops the service by its pid and deletes the temp dir.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, promises as fs } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, promises as fs, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,16 +146,16 @@ async function withDescendants(pid: number): Promise<number[]> {
   return out;
 }
 
-export async function startPodman(): Promise<PodmanPeer> {
-  const found = await which('podman');
-  if (!found) throw new Error(`podman is not installed; install it with: ${INSTALL}`);
-  const bin: string = found;
-  if (!(await which('runc'))) throw new Error(`runc is not installed; install it with: ${INSTALL}`);
-  // Short path: unix socket paths (ours and conmon's) must stay under 108 bytes.
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsd-pm-'));
-  for (const d of ['root', 'run', 'tmp', 'net']) await fs.mkdir(path.join(dir, d));
+/**
+ * A podman store of its own under `dir` (storage, run dir, network config, file locks, temp dir; nothing shared
+ * with any other podman on the host), written as containers.conf + storage.conf, and the environment that
+ * points the podman CLI at it. `vfs` needs nothing from the kernel (the test peer); `overlay` keeps build layers
+ * cheap (the image test).
+ */
+export function podmanStoreEnv(dir: string, driver: 'vfs' | 'overlay'): NodeJS.ProcessEnv {
+  for (const d of ['root', 'run', 'tmp', 'net']) mkdirSync(path.join(dir, d), { recursive: true });
   const conf = path.join(dir, 'containers.conf');
-  await fs.writeFile(
+  writeFileSync(
     conf,
     [
       '[containers]',
@@ -173,10 +173,21 @@ export async function startPodman(): Promise<PodmanPeer> {
     ].join('\n'),
   );
   const storage = path.join(dir, 'storage.conf');
-  await fs.writeFile(storage, ['[storage]', 'driver = "vfs"', `graphroot = "${dir}/root"`, `runroot = "${dir}/run"`, ''].join('\n'));
+  writeFileSync(storage, ['[storage]', `driver = "${driver}"`, `graphroot = "${dir}/root"`, `runroot = "${dir}/run"`, ''].join('\n'));
   const env: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
   delete env.CONTAINER_HOST;
   delete env.DOCKER_HOST;
+  return env;
+}
+
+export async function startPodman(): Promise<PodmanPeer> {
+  const found = await which('podman');
+  if (!found) throw new Error(`podman is not installed; install it with: ${INSTALL}`);
+  const bin: string = found;
+  if (!(await which('runc'))) throw new Error(`runc is not installed; install it with: ${INSTALL}`);
+  // Short path: unix socket paths (ours and conmon's) must stay under 108 bytes.
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsd-pm-'));
+  const env = podmanStoreEnv(dir, 'vfs');
   const socketPath = path.join(dir, 'engine.sock');
   const created = new Set<string>();
 
