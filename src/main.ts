@@ -6,6 +6,7 @@
 import type { Config } from './config/schema';
 import type { ConsoleExtra } from './console/console';
 import type { AlertService } from './alerts/service';
+import type { IncidentSink } from './alerts/sink';
 import { ConfigError } from './config/load';
 import { Doctor } from './core/doctor';
 import { Lifecycle, settledBy, type StopReport } from './lifecycle/shutdown';
@@ -188,6 +189,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     await runConsole({
       doctor,
       signal: closeConsole.signal,
+      ...(config.alerts.enabled && config.alerts.console ? { alerts: (sink: IncidentSink) => startAlerts(config, doctor, sink, lifecycle, logger) } : {}),
       ...(opts.extras ? { extras: opts.extras } : {}),
       banner: opts.banner ?? 'ws-doctor console (no Slack credentials configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN or SLACK_SIGNING_SECRET for Slack).',
     });
@@ -203,6 +205,15 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     exitSoon(report);
   }
   return running;
+}
+
+/** Alert rules whose cards go to the console (`alerts.console`); Slack mode builds its own above. */
+async function startAlerts(config: Config, doctor: Doctor, sink: IncidentSink, lifecycle: Lifecycle, logger: Logger): Promise<void> {
+  const { buildAlertService } = await import('./alerts/build');
+  const service = buildAlertService({ config, store: doctor.stateStore, sink, checks: doctor, checkNames: doctor.checkNames(config.defaultEnv), log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) } });
+  doctor.alerts = service;
+  service.start();
+  lifecycle.on('intake', 'alert-rules', () => service.stop());
 }
 
 /** Scheduled jobs (status on change, digest, cleanup), coordinated through the state store across replicas. */

@@ -27,6 +27,10 @@ export const alertsSchema = z
       .describe('Rule files (Prometheus alerting-rule format plus ws-doctor fields); relative paths are read from the working directory, then from the package.'),
     interval: duration('15s', 'Evaluation interval of groups without their own `interval` (seconds dividing 60, or whole minutes dividing 60).'),
     channel: z.string().optional().describe('Slack channel id for incident cards (a rule\'s `channel` overrides it).'),
+    console: z
+      .boolean()
+      .default(false)
+      .describe('Also evaluate rules in console mode (no Slack): cards are printed as they change, their buttons pressed with `press <n>`.'),
     envs: z.array(z.string()).default([]).describe('Environments whose rules are evaluated; empty = `defaultEnv` only.'),
     flapping: z
       .strictObject({

@@ -29,6 +29,8 @@ export class ConsoleActions {
     private readonly doctor: DoctorApi,
     private readonly prefix: string,
     private readonly log: { warn(msg: string): void } = { warn: () => undefined },
+    /** Who presses here: named on cards (acknowledged by, silenced by). */
+    private readonly user: { id: string; name?: string } = { id: 'console' },
   ) {}
 
   /** Remember an answer (typed or produced by a press) as the one `actions`/`press` act on; returns it sealed. */
@@ -78,7 +80,7 @@ export class ConsoleActions {
           doctor: this.doctor,
           surface: 'console',
           prefix: this.prefix,
-          user: { id: 'console' },
+          user: this.user,
           place: 'console',
           ...(shown ? { shown } : {}),
           runCommand: (command) => this.run(command),

@@ -12,7 +12,9 @@ import { commands, findCommand } from '../chat/commands/registry';
 import { closest, parseInvocation } from '../chat/parse';
 import type { MessageModel } from '../chat/model';
 import { inlineCode } from '../chat/text';
+import type { IncidentSink } from '../alerts/sink';
 import { ConsoleActions } from './console-actions';
+import { ConsoleIncidentSink } from './console-sink';
 import { renderText } from './render';
 import { withSpinner } from './spinner';
 import { terminalStyle } from './terminal';
@@ -38,6 +40,11 @@ export interface ConsoleOptions {
   env?: NodeJS.ProcessEnv;
   /** Closes the console as if `quit` was typed (SIGTERM in main.ts). */
   signal?: AbortSignal;
+  /**
+   * Alert rules while the console is open: called once with the console's incident sink, so cards are printed
+   * as they change and their buttons pressed with `press <n>` (main.ts starts the alert service here).
+   */
+  alerts?: (sink: IncidentSink) => void | Promise<void>;
 }
 
 /** The console's own commands, always there. */
@@ -65,7 +72,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
   if (opts.banner) say(opts.banner, 0);
   const cmd = (s: string): string => (color ? `\x1b[36m${s}\x1b[0m` : s);
   say(`Type a command: ${cmd('status')}, ${cmd('check redis')}, ${cmd('help')} for all of them${extras.length ? ` and the demo's ${cmd('faults')}` : ''}, ${cmd('quit')} to leave.`, 0);
-  const buttons = new ConsoleActions(opts.doctor, '');
+  const buttons = new ConsoleActions(opts.doctor, '', undefined, opts.user ?? localUser());
   const dim = (t: string): string => (color ? `\x1b[2m${t}\x1b[0m` : t);
   const print = (msg: MessageModel, o: { note?: string } = {}): void => {
     out.write(`${renderText(msg, { color, width: width() })}\n`);
@@ -77,6 +84,18 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
   const prompt = (): void => {
     if (out.isTTY) rl.prompt();
   };
+  if (opts.alerts) {
+    // A card arriving while someone types is printed on its own lines and becomes what `press` acts on.
+    await opts.alerts(
+      new ConsoleIncidentSink({
+        card: (model, note) => {
+          print(buttons.shown(model), note ? { note } : {});
+          prompt();
+        },
+        line: (model) => out.write(`${renderText(model, { color, width: width() })}\n`),
+      }),
+    );
+  }
   prompt();
   // Lines are handled one at a time, in order, even when piped in faster than checks run.
   for await (const raw of rl) {

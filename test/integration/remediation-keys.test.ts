@@ -10,6 +10,7 @@ import { environmentSchema } from '../../src/config/schema';
 import { clearLeakedCounters } from '../../src/remediations/actions/clear-leaked-counters';
 import { flushConnectionTokens } from '../../src/remediations/actions/flush-connection-tokens';
 import { freeConversationLock } from '../../src/remediations/actions/free-conversation-lock';
+import { unlinkMatching } from '../../src/remediations/primitives/redis-keys';
 import type { ActionContext } from '../../src/remediations/types';
 import { buildTargets } from '../../src/targets/build';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
@@ -139,4 +140,39 @@ test('free-conversation-lock: the raw unprefixed key, only while the same holder
 
   expect(freeConversationLock.argsSchema.safeParse({ conversation: 'a*' }).success).toBe(false);
   expect((await freeConversationLock.preview(ctx, { conversation: 'conv-9' })).actionable).toBe(false);
+});
+
+test('the flush walk pauses between bursts (Redis idle part of the time) and stops cleanly when aborted mid-walk', async () => {
+  const c = db(5);
+  await c.flushdb();
+  const fill = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await c.mset(...Array.from({ length: 1000 }, () => [`allthrive:1:ws_conn_token:${token()}`, 'x', `allthrive:1:other:${token()}`, 'y']).flat());
+  };
+  await fill();
+  // Bursts of 1 ms, pauses of 40 ms: the walk of ~40 batches must contain pauses (a lower bound: a slow
+  // machine only makes it longer), and still remove exactly the 20 000 tokens.
+  let batches = 0;
+  const paced = await unlinkMatching(c, 'allthrive:1:ws_conn_token:*', { burstMs: 1, pauseMs: 40, onProgress: (p) => (batches = p.batches) });
+  expect(paced).toMatchObject({ unlinked: 20_000, complete: true });
+  expect(batches).toBeGreaterThan(10);
+  expect(paced.durationMs).toBeGreaterThanOrEqual(40);
+  expect(await c.dbsize()).toBe(20_000);
+
+  // Aborted mid-walk: it returns incomplete (nothing thrown), what it unlinked is gone, the rest is there.
+  await c.flushdb();
+  await fill();
+  const ac = new AbortController();
+  const partial = await unlinkMatching(c, 'allthrive:1:ws_conn_token:*', {
+    burstMs: 1,
+    pauseMs: 20,
+    signal: ac.signal,
+    onProgress: (p) => {
+      if (p.batches >= 3) ac.abort();
+    },
+  });
+  expect(partial.complete).toBe(false);
+  expect(partial.unlinked).toBeGreaterThan(0);
+  expect(partial.unlinked).toBeLessThan(20_000);
+  expect(await c.dbsize()).toBe(40_000 - partial.unlinked);
+  await c.flushdb();
 });
