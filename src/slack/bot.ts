@@ -176,7 +176,8 @@ export class SlackBot {
   async onCommand(cmd: CommandInput, ack: (body?: AckBody) => Promise<void>, retryNum?: number): Promise<void> {
     this.turns.inbound();
     const key = `cmd:${cmd.trigger_id || cmd.response_url}`;
-    if (!(await this.dedupe.claim(key))) {
+    // In memory only: Slack does not retry slash commands, and the ack must not wait on the state store.
+    if (!this.dedupe.first(key)) {
       await ack();
       this.log.info(`ignored a redelivered ${this.prefix} command (retry ${retryNum ?? '?'})`);
       return;

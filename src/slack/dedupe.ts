@@ -9,7 +9,8 @@
  * - `first()`: this process's memory, bounded (oldest keys go first). Synchronous; enough for one process and
  *   for per-person double clicks, which land on whichever replica and are harmless where they matter
  *   (approvals are a compare-and-set in the engine).
- * - `claim()`: the memory first (a repeat on this replica costs no round trip), then a create-only
+ * - `claim()` (events, clicks: what Slack retries, after the ack): the memory first (a repeat on this replica
+ *   costs no round trip), then a create-only
  *   compare-and-set of `dedupe:<key>` with the window as TTL in the shared state store, so a retry that lands on
  *   another replica finds the first delivery's claim there.
  *

@@ -1,8 +1,9 @@
 /**
  * Chaos area: requesting fixes from buttons and judging people by Slack user groups. A fix button whose value
  * carries hostile arguments is refused before anything runs; Slack failing, refusing or hanging on
- * usergroups.users.list denies (never grants) and says why. (A card whose channel vanishes is in
- * test/e2e/slack-lost-channel.test.ts: it needs the whole Slack stand-in.)
+ * usergroups.users.list denies (never grants) and says why; a remediation card whose channel vanishes in each
+ * of Slack's three ways (archived, deleted, the bot removed) moves to direct messages and the fix runs once
+ * (the real Slack adapter before the stand-in, a real redis-server).
  */
 import { randomBytes } from 'node:crypto';
 import { press } from '../../src/chat/actions/press';
@@ -13,6 +14,13 @@ import { Policy } from '../../src/remediations/policy';
 import { allActions } from '../../src/remediations/registry';
 import { OutboundQueue, type ApiResult, type Transport } from '../../src/slack/outbound-queue';
 import { UserGroupDirectory } from '../../src/slack/user-groups';
+import Redis from 'ioredis';
+import { parseConfig } from '../../src/config/load';
+import { Doctor } from '../../src/core/doctor';
+import { MemoryStateStore } from '../../src/state/memory-store';
+import { startRedisServer, type RedisProcess } from '../peers/redis';
+import { visibleText, waitFor } from '../peers/slack-api';
+import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
 import { chaosRow, observe } from './row';
 
 const seal = new ActionSeal(randomBytes(32));
@@ -66,3 +74,63 @@ for (const [fault, answer] of [
     }
   });
 }
+
+describe('a remediation card whose channel vanishes', () => {
+  let redis: RedisProcess;
+  let doctor: Doctor;
+  let h: SlackHarness;
+  let cache: Redis;
+  let user = 900;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const config = parseConfig({
+      environments: { local: { redis: { url: redis.url }, docker: { enabled: false }, prometheus: { enabled: false } } },
+      policy: { verifyDeadlineSeconds: 240, actions: { 'clear-leaked-counters': { cooldownSeconds: 0, maxPerHour: 100 } } },
+    });
+    doctor = Doctor.create(config, { stateDir: null, stateStore: new MemoryStateStore() });
+    h = await startSlackHarness({
+      transport: 'http',
+      config,
+      doctor,
+      standIn: { channels: ['C0OPS', 'C0ARCH', 'C0DEL', 'C0KICK'].map((id) => ({ id, name: id.toLowerCase(), member: true })) },
+    });
+    cache = new Redis(redis.url, { db: 2 });
+  }, 60_000);
+
+  afterAll(async () => {
+    cache?.disconnect();
+    await h?.stop();
+    await doctor?.close();
+    await redis?.stop();
+  });
+
+  for (const [how, channel] of [
+    ['archived', 'C0ARCH'],
+    ['deleted', 'C0DEL'],
+    ['kicked', 'C0KICK'],
+  ] as const) {
+    chaosRow(`the channel of a pending remediation card is ${how === 'kicked' ? 'left by the bot (removed)' : how}`, "requester and approver get the card by DM, kept to the end; it runs once", async () => {
+      const u = ++user;
+      await cache.set(`allthrive:1:ws_connections:user:${u}`, '8', 'EX', 3600);
+      await h.driver.command(h.standIn.slashCommand({ text: `remediate clear-leaked-counters ${u} --env local`, user: 'U0ALICE', channel }));
+      const card = await waitFor(() => h.standIn.channelMessages(channel).find((m) => new RegExp(`user:${u}\\b`).test(visibleText(m))), 'the card', 30_000);
+      const id = /\b(r-[0-9a-f]{10})\b/.exec(visibleText(card))?.[1] ?? '';
+      const preview = /\b(p-[0-9a-f]{12})\b/.exec(visibleText(card))?.[1] ?? '';
+      h.standIn.loseChannel(channel, how);
+      await h.driver.command(h.standIn.slashCommand({ text: `remediate approve ${id} ${preview} --env local`, user: 'U0BOB', channel: 'C0OPS' }));
+      const dmOf = (who: string): string => {
+        const c = h.standIn.dmChannelOf(who);
+        return c ? h.standIn.channelMessages(c).filter((m) => m.text.includes('clear-leaked-counters') || visibleText(m).includes(id)).map((m) => visibleText(m)).join('\n') : '';
+      };
+      const until = Date.now() + 280_000;
+      while (!(/Done and verified|Failed/.test(dmOf('U0ALICE')) && /Done and verified|Failed/.test(dmOf('U0BOB'))) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      await h.app.idle();
+      const runs = (await doctor.remediations.audit.tail(500)).filter((a) => a.request === id && a.step === 'executing').length;
+      const alice = /Done and verified/.test(dmOf('U0ALICE'));
+      const bob = /Done and verified/.test(dmOf('U0BOB'));
+      const said = /is gone \((is_archived|channel_not_found|not_in_channel)\)/.exec(dmOf('U0ALICE'))?.[1] ?? 'no reason shown';
+      return observe(`requester DM done: ${alice}, approver DM done: ${bob}, reason shown: ${said}, executions: ${runs}`, alice && bob && said !== 'no reason shown' && runs === 1);
+    }, 300_000);
+  }
+});
