@@ -5,6 +5,7 @@
  * boundaries with a hanging indent that keeps it in its column (check rows continue under their summary).
  */
 import { OVERALL_EMOJI, STATUS_EMOJI, type MessageBlock, type MessageModel } from '../chat/model';
+import { printableDeep } from '../util/printable';
 import { terminalStyle, type TerminalOut } from './terminal';
 import { displayWidth, wrapLine, wrapText } from './wrap';
 
@@ -115,7 +116,8 @@ function block(b: MessageBlock, o: RenderOptions): string {
 }
 
 export function renderText(msg: MessageModel, o: RenderOptions): string {
-  return msg.blocks
+  // Escape sequences from the watched stack (a label, a log line) must not drive the terminal: only our own styles.
+  return printableDeep(msg).blocks
     .filter((b) => b.type !== 'actions')
     .map((b) => block(b, o))
     .join('\n');

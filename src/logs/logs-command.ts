@@ -6,7 +6,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { redact } from '../telemetry/redact';
-import { printable } from './printable';
+import { printable } from '../util/printable';
 import { compileUserPattern, type LineTest } from '../util/user-regex';
 import { DockerUnavailableError, type DockerTarget } from '../targets/docker';
 

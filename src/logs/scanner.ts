@@ -8,7 +8,7 @@
  * counted once.
  */
 import { redact } from '../telemetry/redact';
-import { printable } from './printable';
+import { printable } from '../util/printable';
 import { LineBlocks } from './lines';
 import { PREFILTER, classifyLine, emptyCounts, markerKind, type MarkerId, type MarkerKind } from './markers';
 import type { OwnTraffic } from './own-traffic';

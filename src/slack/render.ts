@@ -10,6 +10,7 @@ import type { types } from '@slack/bolt';
 import { OVERALL_EMOJI, STATUS_EMOJI, type CheckRow, type MessageAction, type MessageBlock, type MessageModel } from '../chat/model';
 import { inlineCode, literal } from '../chat/text';
 import { redact } from '../telemetry/redact';
+import { printable } from '../util/printable';
 
 type KnownBlock = types.KnownBlock;
 type View = types.View;
@@ -131,13 +132,13 @@ export function mrkdwnEscape(text: string): string {
  * (Slack user ids, `U`/`W` + capitals/digits) are restored — no `<!channel>`, channel or link can ride along.
  */
 export function trustedNote(note: string): string {
-  return mrkdwnEscape(redact(note)).replace(/&lt;@([UW][A-Z0-9]{1,20})&gt;/g, '<@$1>');
+  return mrkdwnEscape(redact(printable(note))).replace(/&lt;@([UW][A-Z0-9]{1,20})&gt;/g, '<@$1>');
 }
 
-/** Redact then escape: every mrkdwn string goes through here. */
-const md = (text: string): string => mrkdwnEscape(redact(text));
+/** Control characters out (util/printable.ts), redact, then escape: every mrkdwn string goes through here. */
+const md = (text: string): string => mrkdwnEscape(redact(printable(text)));
 /** Plain text (headers, labels): redacted; Slack rejects empty strings, so fall back to a visible dash. */
-const plain = (text: string, max: number): string => clip(redact(text).replace(/\s+/g, ' ').trim() || '–', max);
+const plain = (text: string, max: number): string => clip(redact(printable(text)).replace(/\s+/g, ' ').trim() || '–', max);
 
 const mrkdwnSection = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
@@ -150,7 +151,7 @@ function checkLine(row: CheckRow): string {
 
 function codeChunks(text: string): string[] {
   // Triple backticks inside the content would end the block early.
-  const body = redact(text).replace(/```/g, '`\u200b`\u200b`');
+  const body = redact(printable(text)).replace(/```/g, '`\u200b`\u200b`');
   const fence = 8; // "```\n" + "\n```"
   return splitText(mrkdwnEscape(body), LIMITS.sectionText - fence).map((c) => '```\n' + c + '\n```');
 }

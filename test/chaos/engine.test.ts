@@ -16,8 +16,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import YAML from 'yaml';
 import { DEMO_SERVICE_ACCOUNT } from '../../src/demo/users';
 import { startBotProcess, type BotProcess } from '../peers/bot-process';
+import { runCli } from '../peers/cli-process';
 import { startPodman, type PodmanPeer } from '../peers/podman';
 import { REPO_ROOT, startSlackStandIn, visibleText, waitFor, type SlackStandIn, type StoredMessage } from '../peers/slack-api';
 import { httpDriver, type SlackDriver } from '../peers/slack-drivers';
@@ -46,6 +48,8 @@ function hostileLog(): Buffer {
     text('\u001b[31mERROR\u001b[0m \u001b[1A\u001b[2K\u001b]0;owned-title\u0007 coloured line <!subteam^S0ADMINS>'),
     // Invalid UTF-8 (a lone continuation byte, an overlong start, a truncated sequence) around markup.
     Buffer.concat([Buffer.from([0xff, 0xfe, 0x20, 0xc3, 0x28, 0x20]), text('bad bytes <!here> after them')]),
+    // A right-to-left override: shown as is, "invoice‮fdp.exe" reads "invoiceexe.pdf".
+    text('download invoice‮fdp.exe now'),
     text(`LONG ${'A'.repeat(20000)} ${HOSTILE} end-of-long-line`),
   );
   for (const l of planted.lines) parts.push(text(l));
@@ -70,6 +74,19 @@ function env(project: string, docker: Record<string, unknown> = {}, budget = { d
   };
 }
 
+/** The bot's (and the CLI's) config: the hostile project (short log) and the bulk one (a long log). */
+function cliConfig(): { defaultEnv: string; environments: Record<string, unknown> } {
+  return {
+    defaultEnv: 'hostile',
+    environments: {
+      hostile: env('wsdhostile'),
+      // podman reads a long log slowly (its `tail` walks the file): a run's log read is still in flight many
+      // seconds in, when the engine is taken away. It ends by docker.timeoutMs (15 s) if nothing else ends it.
+      bulk: env('wsdbulk', { logTailLines: 10_000_000, logWindowSeconds: 3600, timeoutMs: 15000 }),
+    },
+  };
+}
+
 beforeAll(async () => {
   stack = await startDemoStack();
   podman = await startPodman();
@@ -85,15 +102,7 @@ beforeAll(async () => {
   standIn = await startSlackStandIn({ manifestPath: path.join(REPO_ROOT, 'manifest.http.yml') });
   const secret = randomBytes(16).toString('hex');
   bot = await startBotProcess({
-    config: {
-      defaultEnv: 'hostile',
-      environments: {
-        hostile: env('wsdhostile'),
-        // podman reads a long log slowly (its `tail` walks the file): a run's log read is still in flight many
-        // seconds in, when the engine is taken away. It ends by docker.timeoutMs (15 s) if nothing else ends it.
-        bulk: env('wsdbulk', { logTailLines: 10_000_000, logWindowSeconds: 3600, timeoutMs: 15000 }),
-      },
-    },
+    config: cliConfig(),
     http: true,
     env: { SLACK_BOT_TOKEN: standIn.botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: standIn.apiUrl },
     // A loaded 2-core box can take a while to load the bot's modules.
@@ -132,8 +141,8 @@ const markNow = (): { calls: number; urls: number; live: number; refusals: numbe
   refusals: standIn.refusals.length,
 });
 
-/** Control bytes a terminal or Slack would act on (C0 but tab and newline, DEL, C1). */
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+/** Control characters a terminal or Slack would act on (C0 but tab and newline, DEL, C1, bidi overrides). */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 chaosRow(
   'web log lines hold <!channel>, <@U123>, a disguised link, ``` , ANSI/OSC escapes, invalid UTF-8, a 20 KB line',
@@ -160,6 +169,18 @@ chaosRow(
     return observe(problems.length ? problems.join('; ') : `${shown.length} chars shown: escaped, no live markup, no control bytes, long line cut`, problems.length === 0);
   },
 );
+
+chaosRow('`ws-doctor logs web` in a terminal on the same log', 'no escape sequence or control character reaches the terminal; the lines are there', async () => {
+  const file = path.join(logDir, 'ws-doctor.yml');
+  writeFileSync(file, YAML.stringify(cliConfig()));
+  const r = await runCli(['logs', 'web', '--tail', '100'], { env: { WS_DOCTOR_CONFIG: file }, killAfterMs: 90000 });
+  const control = r.stdout.split('\n').filter((l) => CONTROL.test(l));
+  const shown = /ERROR +coloured line/.test(r.stdout) && r.stdout.includes('DATABASE_PASSWORD=[REDACTED]');
+  return observe(
+    `exit ${r.code}; ${control.length} line(s) with control characters${control.length ? `: ${JSON.stringify(control[0]).slice(0, 80)}` : ''}; lines shown: ${shown}`,
+    r.code === 0 && control.length === 0 && shown,
+  );
+});
 
 chaosRow(
   'compose service label and a label hold <!here>, <@U0EVIL>, a disguised link',

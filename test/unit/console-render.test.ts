@@ -36,3 +36,15 @@ describe('console rendering of the status model', () => {
     expect(renderText(msg.details!, { color: false })).toContain('latencyMs: 3');
   });
 });
+
+describe('console rendering of text from the stack', () => {
+  it('drops escape sequences a label or log line carries; only its own styles reach the terminal', () => {
+    const evil = { ...f('containers', 'warn'), summary: 'service \u001b]52;c;ZXZpbA==\u0007web\u001b[2K\u001b[1A is \u001b[31mred\u001b[0m' };
+    const report = { env: 'local', startedAt: '2026-11-26T00:00:00.000Z', durationMs: 40, findings: [evil], verdict: diagnose([evil]), timedOut: [] };
+    const plain = renderText(statusMessage(report), { color: false });
+    expect(plain).not.toMatch(/[\u001b\u0007]/);
+    expect(plain).toContain('service web is red');
+    const coloured = renderText(statusMessage(report), { color: true });
+    expect(coloured).not.toMatch(/\u001b\]|\u001b\[2K|\u001b\[1A|\u0007/);
+  });
+});

@@ -205,3 +205,15 @@ describe('text helpers', () => {
     expect((line.match(/`/g) ?? []).length).toBe(2);
   });
 });
+
+describe('control characters from the stack never reach Slack', () => {
+  it('escape sequences, C0/C1 controls and bidi overrides are taken out of every mrkdwn and plain text', () => {
+    const hostile = 'up \u001b[31mred\u001b[0m \u001b]0;title\u0007 \u0000 invoice\u202Efdp.exe';
+    const r = renderMessage(statusMessage(report(2, hostile)));
+    const strings: string[] = [];
+    JSON.stringify(r.blocks, (_k, v: unknown) => (typeof v === 'string' && strings.push(v), v));
+    expect(strings.some((s) => /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(s))).toBe(false);
+    expect(strings.join('\n')).toContain('up red');
+    expect(trustedNote('Posted by <@U1> \u001b[2J')).toBe('Posted by <@U1> ');
+  });
+});
