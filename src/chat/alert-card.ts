@@ -118,7 +118,9 @@ export function threadNoteModel(note: ThreadNote): CardModel {
   const ids = (note.mentions ?? []).filter((u) => SLACK_USER.test(u));
   if (!ids.length) return { model: { text: `${emoji} ${note.text}`, blocks: [{ type: 'text', text: `${emoji} ${literal(note.text)}` }] } };
   // Only the named ids become mentions, through the trusted note line; everything else stays text.
-  let text = note.text;
+  // A mention typed into the text (a silence's comment: `<@U0BOSS>`) must stay text: the trusted note line
+  // restores every `<@U…>` it sees, so a word joiner goes between `<` and `@` before ours are put in.
+  let text = note.text.replace(/<@/g, '<\u2060@');
   for (const u of ids) text = text.split(u).join(`<@${u}>`);
   return { model: { text: `${emoji} ${note.text}`, blocks: [] }, note: `${emoji} ${text}` };
 }
