@@ -7,6 +7,8 @@
  *   the old leader is resumed and finishes its run: its late verdict write carries the old fence and is refused.
  * - The leader is SIGKILLed in the middle of a run: another replica leads within TTL + one fire, and the change
  *   is posted once. The takeover time is in the row (the benchmark `npm run bench -- takeover` measures it).
+ * - The shared store goes away: scheduled jobs pause everywhere (fail closed: no fire runs without its claim),
+ *   Slack deliveries are still answered (the redelivery check fails open, counted).
  */
 import type { BotProcess } from '../peers/bot-process';
 import { visibleText, waitFor } from '../peers/slack-api';
@@ -134,6 +136,41 @@ chaosRow(
         `${taken ? `pid ${taken.bot.pid} leads ${takeoverMs} ms after the kill` : 'nobody took over'}; posts of the change: ${changes}` +
         (changes === 1 ? ` (${posts(/./).slice(before)[0]?.split('\n')[0]})` : ` (${posts(/./).slice(before).map((t) => t.split('\n')[0]).join(' | ')})`),
       fire?.holder.endsWith(`:${leader.pid}`) === true && takeoverMs !== undefined && takeoverMs < bound && changes === 1,
+    );
+  },
+  300000,
+);
+
+chaosRow(
+  'shared state store (redis-server) stopped under the replicas',
+  'scheduled jobs pause on every replica (no fire without a claim); a Slack event is still answered once (dedupe fails open, counted)',
+  async () => {
+    const live: BotProcess[] = [];
+    for (const b of fleet.bots) if (await fleet.metric(b, 'ws_doctor_scheduler_leader').then(() => true, () => false)) live.push(b);
+    const ran = async (): Promise<number> => {
+      let n = 0;
+      for (const b of live) n += await fleet.metric(b, 'ws_doctor_scheduler_runs_total', { job: 'status', outcome: 'ran' }).catch(() => 0);
+      return n;
+    };
+    const errs0 = await fleet.metricSum('ws_doctor_state_store_errors_total', { op: 'dedupe' });
+    await fleet.stateRedis.stop();
+    await sleep(TTL_MS + 1000); // leases can no longer be renewed anywhere
+    const ran0 = await ran();
+    await sleep(3 * INTERVAL_MS + 1000);
+    const ranDuring = (await ran()) - ran0;
+    const survivor = live[0] as BotProcess;
+    const { body, message } = fleet.standIn.appMention({ text: 'help', user: 'U0NOSTORE', eventId: 'Ev0NOSTORE' });
+    const ack = await fleet.event(survivor, body);
+    const answered = await waitFor(() => fleet.standIn.thread('C0OPS', message.ts)[0], 'the answer', 30000).then(
+      () => true,
+      () => false,
+    );
+    await sleep(2000);
+    const replies = fleet.standIn.thread('C0OPS', message.ts).length;
+    const errs = (await fleet.metricSum('ws_doctor_state_store_errors_total', { op: 'dedupe' })) - errs0;
+    return observe(
+      `scheduled runs while the store was down: ${ranDuring}; event acked HTTP ${ack.status}, ${answered ? `answered (${replies} reply)` : 'not answered'}; dedupe store errors counted: ${errs}`,
+      ranDuring === 0 && ack.status === 200 && answered && replies === 1 && errs >= 1,
     );
   },
   300000,
