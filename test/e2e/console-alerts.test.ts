@@ -5,10 +5,13 @@
  * with `press <n>` through the same actions (and seal) Slack uses: Acknowledge, Silence…, Silence 1 h, Run
  * diagnostics; the card turns resolved when the 404s stop.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import YAML from 'yaml';
 import { loadRuleFiles } from '../../src/alerts/rules/load';
 import { AlertService } from '../../src/alerts/service';
 import { allChecks } from '../../src/checks/registry';
@@ -21,6 +24,7 @@ import { MemoryStateStore } from '../../src/state/memory-store';
 import { PrometheusQueryClient } from '../../src/targets/prometheus';
 import { prometheusAvailable, PROMETHEUS_INSTALL_HINT, startPrometheus, waitForScrape, type PrometheusProcess } from '../peers/prometheus';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
+import { REPO_ROOT } from '../peers/slack-api';
 
 jest.setTimeout(150_000);
 
@@ -143,4 +147,43 @@ test('cards are printed as they change and their buttons are pressed with press 
   // One card (one incident): it fired once.
   expect(text.match(/Firing: Some 404 answers/g)?.length).toBeGreaterThanOrEqual(1);
   expect(text).not.toMatch(/That button was refused|Not allowed|Refused:/);
+});
+
+test('`ws-doctor start` without Slack credentials and with alerts.console: the console prints the card and presses its buttons', async () => {
+  const demo = demoConfig(loadConfig({ env: {} }), backend, redis.url, prom.url).environments.demo!;
+  Object.assign(demo.checks.thresholds, { redisPingWarnMs: 2000, tokenLatencyWarnMs: 5000, handshakeWarnMs: 5000 });
+  const file = path.join(dir, 'ws-doctor.yml');
+  writeFileSync(file, YAML.stringify({ stateDir: path.join(dir, 'state'), defaultEnv: 'demo', environments: { demo }, schedule: { enabled: false }, alerts: { console: true, rules: [path.join(dir, 'rules.yml')], interval: '1s', graph: { enabled: false } } }));
+  const loader = pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', loader, path.join(REPO_ROOT, 'src/cli.ts'), 'start'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', NO_COLOR: '1', WS_DOCTOR_CONFIG: file, WS_DOCTOR_USER: 'tester', LOG_LEVEL: 'warn' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const waitOut = async (re: RegExp, what: string, timeoutMs = 60_000): Promise<void> => {
+    const until = Date.now() + timeoutMs;
+    while (!re.test(out)) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; stdout:\n${out.slice(-3000)}\nstderr:\n${err.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const t = setInterval(() => void traffic(3).catch(() => undefined), 1000);
+  try {
+    await waitOut(/Type a command/, 'the console banner');
+    await waitOut(/Firing: Some 404 answers/, 'the firing card printed by the process');
+    await waitOut(/\[1 Acknowledge\]/, 'its buttons');
+    child.stdin.write('press 1\n');
+    await waitOut(/Acknowledged by local:tester/, 'the acknowledged card');
+  } finally {
+    clearInterval(t);
+    child.stdin.end('quit\n');
+  }
+  const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
+  if (code === 'hung') child.kill('SIGKILL');
+  expect(code).toBe(0);
 });

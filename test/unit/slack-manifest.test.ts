@@ -33,7 +33,9 @@ describe('manifests', () => {
     // The code calls no method needing another scope (users.info → users:read); files:write is for the alert graph.
     const src = fs.readdirSync(path.join(REPO_ROOT, 'src/slack')).map((f) => fs.readFileSync(path.join(REPO_ROOT, 'src/slack', f), 'utf8')).join('\n');
     const methods = new Set([...src.matchAll(/method: '([a-z]+\.[A-Za-z.]+)'/g)].map((m) => m[1]));
+    // chat.postEphemeral (chat:write): the private confirmation of a submitted form (the custom-silence modal).
     expect([...methods].sort()).toEqual([
+      'chat.postEphemeral',
       'chat.postMessage',
       'chat.update',
       'conversations.open',
