@@ -10,6 +10,7 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
+import fs from 'node:fs';
 import path from 'node:path';
 import { startDemoBackend } from '../src/demo/index';
 import { startRedisServer } from '../src/demo/redis-process';
@@ -25,6 +26,15 @@ function rssMb(pid: number): number {
   const status = execFileSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' });
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
   return Math.round(kb / 1024);
+}
+
+/** The Node flags the image's ENTRYPOINT runs the bot with (Dockerfile), so the bench measures what runs. */
+function imageNodeFlags(): string[] {
+  const dockerfile = fs.readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  if (!line) throw new Error('Dockerfile: no ENTRYPOINT ["node", …, "dist/cli.js"] line to read the Node flags from');
+  const argv = JSON.parse(line) as string[];
+  return argv.slice(1, argv.indexOf('dist/cli.js'));
 }
 
 /** Start a process, wait `settleMs`, read its RSS, stop it by pid. */
@@ -68,11 +78,13 @@ export async function benchRss(): Promise<BenchResult> {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
   const cli = path.join(REPO_ROOT, 'dist/cli.js');
   const bare = await idleRss(['-e', 'setInterval(() => {}, 1e9)'], {});
-  const consoleMb = await idleRss([cli, 'start'], { SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '', SLACK_SIGNING_SECRET: '' });
+  const flags = imageNodeFlags();
+  process.stderr.write(`rss: the bot runs as the image runs it: node ${[...flags, 'dist/cli.js'].join(' ')}\n`);
+  const consoleMb = await idleRss([...flags, cli, 'start'], { SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '', SLACK_SIGNING_SECRET: '' });
   const standIn = await startSlackStandIn({ manifestPath: path.join(REPO_ROOT, 'manifest.http.yml') });
   let httpMb: number;
   try {
-    httpMb = await idleRss([cli, 'start'], {
+    httpMb = await idleRss([...flags, cli, 'start'], {
       SLACK_BOT_TOKEN: standIn.botToken,
       SLACK_SIGNING_SECRET: 'bench-secret',
       SLACK_API_URL: standIn.apiUrl,

@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from './config/schema';
 import type { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
+import { closestWord } from './cli-suggest';
 
 /** Everything else is required on first use, by the command that needs it (cli-lazy.ts says why). */
 const lazy = (): typeof import('./cli-lazy') => require('./cli-lazy') as typeof import('./cli-lazy');
@@ -235,7 +236,15 @@ export function buildProgram(): Command {
   program
     .command('start', { isDefault: true })
     .description('start the bot: Slack when credentials are configured, else the interactive console')
-    .action(async () => {
+    // As the default command, `start` receives every word that names no command (`ws-doctor stauts`): take them
+    // here and answer "unknown command" with a suggestion, not commander's "too many arguments for 'start'".
+    .allowExcessArguments(true)
+    .action(async (_o: unknown, cmd: Command) => {
+      if (cmd.args.length > 0) {
+        const word = cmd.args[0] ?? '';
+        const guess = closestWord(word, program.commands.map((c) => c.name()));
+        program.error(`error: unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}`, { exitCode: EXIT.usage, code: 'commander.unknownCommand' });
+      }
       const opts = program.opts<GlobalOpts>();
       await lazy().main().startBot(load(opts), { interactive: true, ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) });
     });

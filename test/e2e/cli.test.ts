@@ -170,4 +170,16 @@ describe('ws-doctor against a configured stack', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('No check named redsi. Did you mean redis?');
   });
+
+  it('an unknown command gets "unknown command", a suggestion and the help, exit 3 (not "too many arguments for start")', async () => {
+    const typo = await cli(['stauts']);
+    expect(typo.code).toBe(3);
+    expect(typo.stderr).toContain("unknown command 'stauts' (did you mean 'status'?)");
+    expect(typo.stderr).toMatch(/Usage: ws-doctor[\s\S]*Commands:/);
+    expect(typo.stderr).not.toMatch(/too many arguments/);
+    const nonsense = await cli(['--config', configFile, 'frobnicate']);
+    expect(nonsense.code).toBe(3);
+    expect(nonsense.stderr).toContain("unknown command 'frobnicate'");
+    expect(nonsense.stderr).not.toContain('did you mean');
+  });
 });
