@@ -72,7 +72,9 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluationResult> {
   const next = new Map<string, AlertState>();
   const ruleErrors: RuleError[] = [];
 
-  const promRules = o.rules.filter((r): r is PromRule => r.kind === 'prom');
+  // An env without a Prometheus is a configuration (the real stack's AWS deployment has none), not an outage:
+  // its Prometheus rules are not asked — nothing fires, resolves, or raises "cannot evaluate rules".
+  const promRules = o.prometheus ? o.rules.filter((r): r is PromRule => r.kind === 'prom') : [];
   const checkRules = o.rules.filter((r): r is CheckRule => r.kind === 'check');
 
   // ── Prometheus rules ─────────────────────────────────────────────────────────────────────────────────────
@@ -155,9 +157,11 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluationResult> {
   }
 
   // ── the meta-alert ───────────────────────────────────────────────────────────────────────────────────────
-  if (promRules.length) {
+  const metaFp = fingerprint(env, META_RULE, { alertname: META_RULE });
+  // Also when the Prometheus went from the config while the meta-alert fired: it resolves instead of staying red.
+  if (promRules.length || previous.has(metaFp)) {
     const labels = { alertname: META_RULE };
-    const fp = fingerprint(env, META_RULE, labels);
+    const fp = metaFp;
     const prev =
       previous.get(fp) ??
       newState({ fingerprint: fp, rule: META_RULE, env, origin: 'meta', labels, annotations: {}, severity: 'critical' }, now);

@@ -347,3 +347,19 @@ describe('AlertService over a scripted Prometheus', () => {
     expect(await svc.test('Nope', 'demo', 'bob')).toMatchObject({ ok: false });
   });
 });
+
+test('an env without a Prometheus: its Prometheus rules are not asked, and no "cannot evaluate rules" meta-alert fires', async () => {
+  const store = new MemoryStore();
+  const sink = recordingSink();
+  const rules = parseRuleText('groups:\n  - name: g\n    rules:\n      - alert: Up\n        expr: vector(1) > 0\n', 'r.yml', { defaultIntervalMs: 1000 }).rules;
+  let now = 1_000_000;
+  const svc = new AlertService({ store, sink, rules, envs: ['demo'], prometheusFor: () => undefined, defaultChannel: 'C1', now: () => now });
+  for (let i = 0; i < 4; i++) {
+    const r = await svc.tick('demo');
+    expect(r.prometheusDown).toBeUndefined();
+    expect(r.queries).toBe(0);
+    now += 1000;
+  }
+  expect((await svc.list('demo')).alerts).toEqual([]);
+  expect(sink.posts).toHaveLength(0);
+});
