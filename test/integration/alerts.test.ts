@@ -322,6 +322,7 @@ test('maintenance: nothing is announced during the window; after it, what change
   expect(cards().slice(before).filter((m) => /Some 404 answers/.test(m.text))).toHaveLength(1);
 });
 
+// One store object shared by two service instances; two bot processes on one SQLite file: alerts-restart.test.ts.
 test('a restart of the bot keeps state and re-posts nothing', async () => {
   const store = new MemoryStore();
   let svc = service({ rules: ['Any404'], store });

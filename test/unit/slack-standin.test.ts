@@ -91,6 +91,35 @@ describe('Slack stand-in: Web API', () => {
     expect(await errorOf(c.views.publish({ user_id: 'U1', view: { type: 'home', blocks: Array.from({ length: 101 }, () => section('x')) } }))).toBe('invalid_arguments');
   });
 
+  it('modals with inputs: input blocks only in modals and with a submit; submissions as the client sends them; acks checked', async () => {
+    const c = client(s.botToken);
+    const input = (id: string, optional = false) => ({ type: 'input', block_id: id, optional, label: { type: 'plain_text', text: id }, element: { type: 'plain_text_input', action_id: `wsd:field:${id}:0`, max_length: 10 } });
+    const form = { type: 'modal' as const, callback_id: 'wsd-form:x', title: { type: 'plain_text' as const, text: 'Form' }, submit: { type: 'plain_text' as const, text: 'Go' }, blocks: [input('a'), input('b', true)] };
+    // An input in a message, or a modal with inputs and no submit button: refused.
+    expect(await errorOf(c.chat.postMessage({ channel: 'C0OPS', text: 'x', blocks: [input('a')] as never }))).toBe('invalid_blocks');
+    expect(await errorOf(c.views.open({ trigger_id: s.issueTrigger('U1'), view: { ...form, submit: undefined } as never }))).toBe('invalid_arguments');
+    const opened = (await c.views.open({ trigger_id: s.issueTrigger('U1'), view: form as never })) as { view: { id: string } };
+    const id = opened.view.id;
+    // The client refuses what Slack's client would never send: someone else submitting, a required input empty, too long.
+    expect(() => s.submitView(id, 'U2', { a: 'x' })).toThrow(/opened for U1/);
+    expect(() => s.submitView(id, 'U1', { b: 'x' })).toThrow(/input a is required/);
+    expect(() => s.submitView(id, 'U1', { a: 'x'.repeat(11) })).toThrow(/max_length/);
+    const p = s.submitView(id, 'U1', { a: 'hello' }) as { type: string; view: { state: { values: Record<string, Record<string, { value: string | null }>> } } };
+    expect(p.type).toBe('view_submission');
+    expect(p.view.state.values).toEqual({ a: { 'wsd:field:a:0': { type: 'plain_text_input', value: 'hello' } }, b: { 'wsd:field:b:0': { type: 'plain_text_input', value: null } } });
+    // Errors only for the view's input block_ids; a valid errors ack keeps it open, an empty one closes it.
+    const before = s.refusals.length;
+    s.acceptViewAck(id, { response_action: 'errors', errors: { nope: 'x' } });
+    expect(s.refusals.slice(before).map((r) => r.error)).toEqual(['invalid_ack']);
+    s.refusals.splice(before);
+    s.acceptViewAck(id, JSON.stringify({ response_action: 'errors', errors: { a: 'Not a length' } }));
+    expect(s.modals.get(id)).toMatchObject({ errors: { a: 'Not a length' } });
+    expect(s.modals.get(id)?.closed).toBeFalsy();
+    s.acceptViewAck(id, '');
+    expect(s.modals.get(id)?.closed).toBe(true);
+    expect(() => s.submitView(id, 'U1', { a: 'x' })).toThrow(/closed/);
+  });
+
   it('refuses methods whose scope the manifest does not declare', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsd-manifest-'));
     const file = path.join(dir, 'manifest.yml');
