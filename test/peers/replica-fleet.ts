@@ -31,6 +31,8 @@ export interface FleetOptions {
   backend?: Partial<DemoBackendOptions>;
   /** Thresholds of the demo env's checks. */
   thresholds?: Record<string, number>;
+  /** How Slack reaches the replicas: HTTP behind a load balancer (default) or one Socket Mode connection each. */
+  transport?: 'http' | 'socket';
 }
 
 export interface Fleet {
@@ -62,7 +64,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const stateRedis = await startRedisServer();
   const stackRedis = await startRedisServer();
   const backend = await startDemoBackend({ redisUrl: stackRedis.url, loginRatePerMinute: 100000, ...opts.backend });
-  const standIn = await startSlackStandIn({ manifestPath: path.join(REPO_ROOT, 'manifest.http.yml') });
+  const socket = opts.transport === 'socket';
+  const standIn = await startSlackStandIn({ manifestPath: path.join(REPO_ROOT, socket ? 'manifest.yml' : 'manifest.http.yml') });
   const secret = randomBytes(16).toString('hex');
   const demo = demoConfig(parseConfig({}), backend, stackRedis.url).environments.demo;
   if (!demo) throw new Error('no demo env');
@@ -78,9 +81,11 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
   const store = new RedisStore({ url: stateUrl, keyPrefix: 'wsd:' });
   const bots: BotProcess[] = [];
-  const env = { SLACK_BOT_TOKEN: standIn.botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: standIn.apiUrl };
+  const env: Record<string, string> = socket
+    ? { SLACK_BOT_TOKEN: standIn.botToken, SLACK_APP_TOKEN: standIn.appToken, SLACK_API_URL: standIn.apiUrl }
+    : { SLACK_BOT_TOKEN: standIn.botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: standIn.apiUrl };
   const addReplica = async (): Promise<BotProcess> => {
-    const bot = await startBotProcess({ config, http: true, env, healthTimeoutMs: 60000 });
+    const bot = await startBotProcess({ config, http: !socket, env, healthTimeoutMs: 60000 });
     void bot.exited.then(() => dead.add(bot));
     bots.push(bot);
     return bot;

@@ -637,9 +637,13 @@ export class SlackStandIn {
    * Push an envelope to one connected client (Slack delivers each to one connection) and resolve with the ack,
    * its latency measured from the send to the ack's arrival.
    */
-  push(type: 'slash_commands' | 'interactive' | 'events_api', payload: Obj, opts: { retryAttempt?: number; retryReason?: string; timeoutMs?: number } = {}): Promise<AckRecord> {
-    const ws = [...this.sockets].find((s) => s.readyState === WebSocket.OPEN);
-    if (!ws) return Promise.reject(new Error('no Socket Mode connection to push to'));
+  push(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: Obj,
+    opts: { retryAttempt?: number; retryReason?: string; timeoutMs?: number; /** Which open connection (in connect order); default the first. With several replicas connected, Slack picks one per envelope, and a retry may land on another. */ connection?: number } = {},
+  ): Promise<AckRecord> {
+    const ws = [...this.sockets].filter((s) => s.readyState === WebSocket.OPEN)[opts.connection ?? 0];
+    if (!ws) return Promise.reject(new Error(`no Socket Mode connection ${opts.connection ?? 0} to push to (${this.socketCount} open)`));
     const envelopeId = randomUUID();
     const envelope = {
       envelope_id: envelopeId,
