@@ -20,6 +20,7 @@
  * Adapters subscribe with onChange() and render the request (chat/remediation-message.ts); nothing here knows
  * Slack.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Finding } from '../checks/types';
@@ -290,16 +291,23 @@ export class RemediationEngine {
   // ------------------------------------------------------------------------------------------------ decide
 
   /** Load, change and compare-and-set one request; undefined when it is gone or someone else changed it first. */
+  /**
+   * Read-modify-write of one request by compare-and-set. With `expected`, the write happens only if the request
+   * is still the one the caller read — except for the card's whereabouts (`message`, `dms`, `lostChannel`),
+   * which the chat adapter writes while a run goes on: a card moving to direct messages must never make the
+   * engine's next step (approved, executing, succeeded…) look like someone else's, or that step is silently not
+   * stored and the card stays at "Verifying" for ever (seen under load when a channel was archived mid-run).
+   */
   private async mutate(
     id: string,
-    expectedVersion: number | undefined,
+    expected: { version: number; value: RemediationRequest } | undefined,
     change: (r: RemediationRequest) => RemediationRequest | undefined,
     notify = true,
   ): Promise<{ request: RemediationRequest; version: number } | undefined> {
     for (let i = 0; i < 10; i++) {
       const cur = await this.opts.store.get<RemediationRequest>(key(id));
       if (!cur) return undefined;
-      if (expectedVersion !== undefined && cur.version !== expectedVersion) return undefined;
+      if (expected && cur.version !== expected.version && !onlyCardMoved(cur.value, expected.value)) return undefined;
       const next = change(cur.value);
       if (!next) return undefined;
       const v = await this.opts.store.cas(key(id), cur.version, next, { ttlMs: KEEP_MS });
@@ -307,7 +315,6 @@ export class RemediationEngine {
         if (notify) this.emit(next);
         return { request: next, version: v };
       }
-      if (expectedVersion !== undefined) return undefined;
     }
     return undefined;
   }
@@ -324,7 +331,7 @@ export class RemediationEngine {
       await this.record({ env: r.env, action: r.action, request: id, step: 'refused', who, detail: { phase: 'deny', reason } });
       return { kind: 'refused', reason, request: r };
     }
-    const done = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'denied', decidedBy: person(who), reason: who.id === r.requester.id ? 'withdrawn by the requester' : 'denied', finishedAt: new Date(this.now()).toISOString() }));
+    const done = await this.mutate(id, cur, (x) => ({ ...x, state: 'denied', decidedBy: person(who), reason: who.id === r.requester.id ? 'withdrawn by the requester' : 'denied', finishedAt: new Date(this.now()).toISOString() }));
     if (!done) return { kind: 'already', request: (await this.get(id)) ?? r };
     await this.record({ env: r.env, action: r.action, request: id, step: 'denied', who, detail: { previewId: r.preview.id } });
     return { kind: 'done', request: done.request };
@@ -340,7 +347,7 @@ export class RemediationEngine {
     const r = cur.value;
     if (r.state !== 'pending') return { kind: 'already', request: r };
     if (this.now() >= r.expiresAt) {
-      await this.expire(id, cur.version);
+      await this.expire(id, cur);
       return { kind: 'refused', reason: `this request expired at ${new Date(r.expiresAt).toISOString()}; request it again`, ...(await this.maybe(id)) };
     }
     const may = this.policy.mayApprove(
@@ -354,7 +361,7 @@ export class RemediationEngine {
       await this.record({ env: r.env, action: r.action, request: id, step: 'refused', who, detail: { phase: 'approve', reason: may.reason } });
       return { kind: 'refused', reason: may.reason, request: r };
     }
-    const approved = await this.mutate(id, cur.version, (x) => ({ ...x, state: 'approved', approver: person(who), decidedBy: person(who), startedAt: new Date(this.now()).toISOString() }));
+    const approved = await this.mutate(id, cur, (x) => ({ ...x, state: 'approved', approver: person(who), decidedBy: person(who), startedAt: new Date(this.now()).toISOString() }));
     if (!approved) return { kind: 'already', request: (await this.get(id)) ?? r };
     // Tracked from the approval on (not from the run's start): a shutdown arriving in between waits for it too.
     const run = (async () => {
@@ -370,8 +377,8 @@ export class RemediationEngine {
     return r ? { request: r } : {};
   }
 
-  private async expire(id: string, version: number): Promise<void> {
-    const done = await this.mutate(id, version, (x) =>
+  private async expire(id: string, read: { version: number; value: RemediationRequest }): Promise<void> {
+    const done = await this.mutate(id, read, (x) =>
       x.state === 'pending' ? { ...x, state: 'expired', reason: `nobody approved it within ${Math.round(this.policy.approvalTtlMs / 60000)} min`, finishedAt: new Date(this.now()).toISOString() } : undefined,
     );
     if (done) await this.record({ env: done.request.env, action: done.request.action, request: id, step: 'expired', detail: { expiresAt: new Date(done.request.expiresAt).toISOString() } });
@@ -389,7 +396,7 @@ export class RemediationEngine {
     let chain: Promise<boolean> = Promise.resolve(true);
     const save = (change: (x: RemediationRequest) => RemediationRequest): Promise<boolean> => {
       const next = chain.then(async () => {
-        const done = await this.mutate(r.id, v, change);
+        const done = await this.mutate(r.id, { version: v, value: r }, change);
         if (!done) return false;
         r = done.request;
         v = done.version;
@@ -581,7 +588,7 @@ export class RemediationEngine {
       if (FINAL_STATES.includes(r.state)) continue;
       if (r.state === 'pending') {
         if (now >= r.expiresAt) {
-          await this.expire(r.id, row.version);
+          await this.expire(r.id, row);
           const after = await this.get(r.id);
           if (after) changed.push(after);
         }
@@ -591,7 +598,7 @@ export class RemediationEngine {
       if (r.state === 'approved') {
         const since = r.startedAt ? Date.parse(r.startedAt) : 0;
         if (now - since < (this.opts.approvedStaleMs ?? 60_000)) continue;
-        const done = await this.interrupt(r.id, row.version, 'approved, but the bot stopped before executing it: nothing was done; request it again');
+        const done = await this.interrupt(r.id, row, 'approved, but the bot stopped before executing it: nothing was done; request it again');
         if (done) changed.push(done);
         continue;
       }
@@ -617,7 +624,7 @@ export class RemediationEngine {
           r.state === 'verifying'
             ? 'the action finished, but the bot stopped while verifying: run `status` to see the result'
             : `the bot stopped during execution${last ? ` (last step: ${last.step}${last.done ? ', done' : ', in progress'})` : ''}: it was not re-run and its effect is unknown; run \`status\` before requesting it again`;
-        const done = await this.interrupt(r.id, row.version, what);
+        const done = await this.interrupt(r.id, row, what);
         if (done) changed.push(done);
       } finally {
         await Promise.all(taken.map((l) => this.opts.store.releaseLease(l).catch(() => false)));
@@ -626,8 +633,8 @@ export class RemediationEngine {
     return changed;
   }
 
-  private async interrupt(id: string, version: number, reason: string): Promise<RemediationRequest | undefined> {
-    const done = await this.mutate(id, version, (x) => ({ ...x, state: 'interrupted', reason, finishedAt: new Date(this.now()).toISOString() }));
+  private async interrupt(id: string, read: { version: number; value: RemediationRequest }, reason: string): Promise<RemediationRequest | undefined> {
+    const done = await this.mutate(id, read, (x) => ({ ...x, state: 'interrupted', reason, finishedAt: new Date(this.now()).toISOString() }));
     if (!done) return undefined;
     await this.record({ env: done.request.env, action: done.request.action, request: id, step: 'interrupted', detail: { reason, holder: done.request.holder } });
     return done.request;
@@ -635,6 +642,14 @@ export class RemediationEngine {
 }
 
 const key = (id: string): string => `remediation:${id}`;
+
+/** True when `a` and `b` differ at most in where the card is shown (fields only the chat adapter writes). */
+function onlyCardMoved(a: RemediationRequest, b: RemediationRequest): boolean {
+  const { message: _m1, dms: _d1, lostChannel: _l1, ...restA } = a;
+  const { message: _m2, dms: _d2, lostChannel: _l2, ...restB } = b;
+  // As stored (JSON): an `undefined` field written by the engine is absent from what the store gives back.
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(restA)), JSON.parse(JSON.stringify(restB)));
+}
 
 /** Who, as stored on a request: id and name; group memberships are judged at each decision, never kept. */
 const person = (p: Principal): Principal => ({ id: p.id, ...(p.name ? { name: p.name } : {}) });

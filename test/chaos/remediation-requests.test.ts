@@ -130,7 +130,10 @@ describe('a remediation card whose channel vanishes', () => {
       const alice = /Done and verified/.test(dmOf('U0ALICE'));
       const bob = /Done and verified/.test(dmOf('U0BOB'));
       const said = /is gone \((is_archived|channel_not_found|not_in_channel)\)/.exec(dmOf('U0ALICE'))?.[1] ?? 'no reason shown';
-      return observe(`requester DM done: ${alice}, approver DM done: ${bob}, reason shown: ${said}, executions: ${runs}`, alice && bob && said !== 'no reason shown' && runs === 1);
+      const pass = alice && bob && said !== 'no reason shown' && runs === 1;
+      // On a failure, say where it stopped: the request's audit steps and the last words of each DM card.
+      const steps = pass ? '' : `; audit: ${(await doctor.remediations.audit.tail(500)).filter((a) => a.request === id).map((a) => a.step).join(' → ')}; requester DM ends: «${dmOf('U0ALICE').slice(-160)}»; approver DM ends: «${dmOf('U0BOB').slice(-160)}»`;
+      return observe(`requester DM done: ${alice}, approver DM done: ${bob}, reason shown: ${said}, executions: ${runs}${steps}`, pass);
     }, 300_000);
   }
 });

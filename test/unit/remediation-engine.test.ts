@@ -176,6 +176,45 @@ test('two concurrent requests on one target: one runs, the other is refused beca
   expect(world.restarts).toBe(1);
 });
 
+test('the card moving (its channel gone → direct messages) while a run goes on never loses the run\'s own steps', async () => {
+  const store = new MemoryStateStore(now);
+  const e = engine(store);
+  const r = await pending(e);
+  let open!: () => void;
+  world.gate = new Promise((res) => (open = res));
+  const states: string[] = [];
+  e.onChange((x) => states.push(x.state));
+  const run = e.approve(r.id, bob, bound(r));
+  await new Promise((res) => setTimeout(res, 50));
+  // What the Slack adapter writes when chat.update says is_archived: the card's new place, mid-execution.
+  await e.setMessage(r.id, { channel: 'DALICE', ts: '2.2' }, { lostChannel: { channel: 'COPS', error: 'is_archived' } });
+  await e.addDirectCopy(r.id, { user: bob.id, channel: 'DBOB', ts: '3.3' });
+  open();
+  expect(await run).toMatchObject({ kind: 'done', request: { state: 'succeeded' } });
+  const stored = await e.get(r.id);
+  // The run's steps were stored (the old code refused them as "someone else's write" and the card hung at
+  // "executing"), and the card's new place was kept.
+  expect(stored).toMatchObject({ state: 'succeeded', message: { channel: 'DALICE', ts: '2.2' }, lostChannel: { error: 'is_archived' }, dms: [{ user: bob.id, channel: 'DBOB' }] });
+  expect(states).toContain('succeeded');
+  expect(world.restarts).toBe(1);
+});
+
+test('a real change by someone else still stops the run\'s write (only the card\'s place is tolerated)', async () => {
+  const store = new MemoryStateStore(now);
+  const e = engine(store);
+  const r = await pending(e);
+  let open!: () => void;
+  world.gate = new Promise((res) => (open = res));
+  const run = e.approve(r.id, bob, bound(r));
+  await new Promise((res) => setTimeout(res, 50));
+  // Another replica decided the run is dead and marked it (a non-card field changed under the runner).
+  const cur = await store.get<RemediationRequest>(`remediation:${r.id}`);
+  await store.cas(`remediation:${r.id}`, cur!.version, { ...cur!.value, state: 'interrupted', reason: 'taken over' });
+  open();
+  await run;
+  expect(await e.get(r.id)).toMatchObject({ state: 'interrupted', reason: 'taken over' });
+});
+
 test('hourly cap refuses with reason and until when; the breaker opens after failed runs', async () => {
   const e = engine(new MemoryStateStore(now), { breakerFailures: 2, breakerOpenSeconds: 600 });
   for (let i = 0; i < 3; i++) {
