@@ -118,9 +118,9 @@ export function buildProgram(): Command {
 
   program
     .command('why <symptom...>')
-    .description('triage one symptom (offline, no-messages, timeout, auth, duplicates, port-3000): only the checks that split its causes')
+    .description('triage one symptom (offline, no-messages, timeout, auth, duplicates, port-3000): only the checks that split its causes; exit as status')
     .action(async (words: string[]) => {
-      process.exitCode = await once(`why ${words.map(lazy().parse().quoteArg).join(' ')}`, program.opts());
+      process.exitCode = await once(`why ${words.map(lazy().parse().quoteArg).join(' ')}`, program.opts(), true);
     });
 
   program

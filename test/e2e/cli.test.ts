@@ -165,6 +165,23 @@ describe('ws-doctor against a configured stack', () => {
     expect(unknown.code).toBe(1);
   });
 
+  it('why <symptom> exits with its verdict too: 0 when none of its causes is present, 2 when one is, 3 for an unknown symptom', async () => {
+    const pw = { WS_DOCTOR_STAGING_SERVICE_PASSWORD: DEMO_SERVICE_ACCOUNT.password };
+    const healthy = await cli(['why', 'offline', '--config', configFile, '--env', 'staging'], { env: pw });
+    expect(healthy.stdout).toMatch(/None of its causes is present/);
+    expect(healthy.code).toBe(0);
+    backend.faults.set('token-500', true);
+    try {
+      const down = await cli(['why', 'offline', '--config', configFile, '--env', 'staging'], { env: pw });
+      expect(down.stdout).toMatch(/Cause found/);
+      expect(down.code).toBe(2);
+    } finally {
+      backend.faults.set('token-500', false);
+    }
+    const unknown = await cli(['why', 'frobnicated', '--config', configFile, '--env', 'staging'], { env: pw });
+    expect(unknown.code).toBe(3);
+  });
+
   it('an unknown check name is a usage error with the known names', async () => {
     const r = await cli(['check', 'redsi', '--config', configFile, '--env', 'staging']);
     expect(r.code).toBe(3);
