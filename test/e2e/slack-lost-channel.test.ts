@@ -8,35 +8,24 @@
  * audit chain holds.
  */
 import Redis from 'ioredis';
-import { parseConfig } from '../../src/config/load';
-import { Doctor } from '../../src/core/doctor';
-import { demoConfig } from '../../src/demo/demo-config';
-import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
-import { startRedisServer, type RedisProcess } from '../peers/redis';
+import type { Doctor } from '../../src/core/doctor';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
 import { visibleText, waitFor, type StoredMessage } from '../peers/slack-api';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import type { SlackHarness } from '../peers/slack-harness';
 
 // Verification re-runs the checks until they pass (up to 120 s): on a loaded machine that can take a while.
 jest.setTimeout(400_000);
 
-let redis: RedisProcess;
-let backend: DemoBackend;
+let bot: DemoSlackBot;
 let doctor: Doctor;
 let h: SlackHarness;
 let cache: Redis;
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 1000 });
-  const config = demoConfig(parseConfig({
-      // A loaded CI machine can time checks out for a while: verification gets longer than its default 120 s.
-      policy: { verifyDeadlineSeconds: 240, actions: { 'clear-leaked-counters': { cooldownSeconds: 0, maxPerHour: 100 } } },
-    }), backend, redis.url);
-  doctor = Doctor.create(config, { stateDir: null });
-  h = await startSlackHarness({
+  bot = await startDemoSlackBot({
     transport: 'http',
-    config,
-    doctor,
+    // A loaded CI machine can time checks out for a while: verification gets longer than its default 120 s.
+    stack: { config: { policy: { verifyDeadlineSeconds: 240, actions: { 'clear-leaked-counters': { cooldownSeconds: 0, maxPerHour: 100 } } } } },
     standIn: {
       channels: [
         { id: 'C0OPS', name: 'ops', member: true },
@@ -45,15 +34,14 @@ beforeAll(async () => {
       ],
     },
   });
-  cache = new Redis(redis.url, { db: config.environments[config.defaultEnv]?.redis.dbs.cache ?? 2 });
+  ({ doctor, h } = bot);
+  const config = bot.stack.config;
+  cache = new Redis(bot.stack.redis.url, { db: config.environments[config.defaultEnv]?.redis.dbs.cache ?? 2 });
 });
 
 afterAll(async () => {
   cache?.disconnect();
-  await h?.stop();
-  await doctor?.close();
-  await backend?.stop();
-  await redis?.stop();
+  await bot?.stop();
 });
 
 afterEach(() => expect(h.standIn.liveMarkup).toEqual([]));

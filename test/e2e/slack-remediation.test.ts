@@ -6,37 +6,28 @@
  * executes nothing; a card deleted from Slack is posted afresh when its request changes.
  */
 import Redis from 'ioredis';
-import { parseConfig } from '../../src/config/load';
-import { Doctor } from '../../src/core/doctor';
-import { demoConfig } from '../../src/demo/demo-config';
-import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
-import { startRedisServer, type RedisProcess } from '../peers/redis';
+import type { Doctor } from '../../src/core/doctor';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
 import { visibleText, waitFor, type StoredMessage } from '../peers/slack-api';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import type { SlackHarness } from '../peers/slack-harness';
 
 jest.setTimeout(90000);
 
-let redis: RedisProcess;
-let backend: DemoBackend;
+let bot: DemoSlackBot;
 let doctor: Doctor;
 let h: SlackHarness;
 let cache: Redis;
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 1000 });
-  const config = demoConfig(parseConfig({ policy: { commands: { remediate: ['U0ALICE', 'U0BOB'] } } }), backend, redis.url);
-  doctor = Doctor.create(config, { stateDir: null });
-  h = await startSlackHarness({ transport: 'http', config, doctor });
-  cache = new Redis(redis.url, { db: config.environments[config.defaultEnv]?.redis.dbs.cache ?? 2 });
+  bot = await startDemoSlackBot({ transport: 'http', stack: { config: { policy: { commands: { remediate: ['U0ALICE', 'U0BOB'] } } } } });
+  ({ doctor, h } = bot);
+  const config = bot.stack.config;
+  cache = new Redis(bot.stack.redis.url, { db: config.environments[config.defaultEnv]?.redis.dbs.cache ?? 2 });
 });
 
 afterAll(async () => {
   cache?.disconnect();
-  await h?.stop();
-  await doctor?.close();
-  await backend?.stop();
-  await redis?.stop();
+  await bot?.stop();
 });
 
 const cards = (): StoredMessage[] => h.standIn.channelMessages('C0OPS').filter((m) => !m.threadTs && /clear-leaked-counters|Clear one user/.test(visibleText(m)));

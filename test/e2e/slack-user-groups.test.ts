@@ -8,54 +8,46 @@
  * - A lookup Slack refuses (the scope withdrawn: missing_scope) denies with that reason, and grants nothing.
  */
 import Redis from 'ioredis';
-import { parseConfig } from '../../src/config/load';
-import { Doctor } from '../../src/core/doctor';
-import { demoConfig } from '../../src/demo/demo-config';
-import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
-import { startRedisServer, type RedisProcess } from '../peers/redis';
+import type { Doctor } from '../../src/core/doctor';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
 import { visibleText, waitFor, type StoredMessage } from '../peers/slack-api';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import type { SlackHarness } from '../peers/slack-harness';
 
 jest.setTimeout(400_000);
 
-let redis: RedisProcess;
-let backend: DemoBackend;
+let bot: DemoSlackBot;
 let doctor: Doctor;
 let h: SlackHarness;
 let cache: Redis;
 let n = 100;
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 1000 });
-  const config = demoConfig(
-    parseConfig({
-      policy: {
-        groups: { oncall: ['S0ONCALL'] },
-        commands: { remediate: ['S0OPS'] },
-        defaults: { request: ['*'], approve: ['@oncall'] },
-        actions: { 'clear-leaked-counters': { cooldownSeconds: 0, maxPerHour: 100 } },
-        userGroupCacheSeconds: 2,
-        // A loaded CI machine can time checks out for a while: verification gets longer than its default 120 s.
-        verifyDeadlineSeconds: 240,
+  bot = await startDemoSlackBot({
+    transport: 'http',
+    stack: {
+      config: {
+        policy: {
+          groups: { oncall: ['S0ONCALL'] },
+          commands: { remediate: ['S0OPS'] },
+          defaults: { request: ['*'], approve: ['@oncall'] },
+          actions: { 'clear-leaked-counters': { cooldownSeconds: 0, maxPerHour: 100 } },
+          userGroupCacheSeconds: 2,
+          // A loaded CI machine can time checks out for a while: verification gets longer than its default 120 s.
+          verifyDeadlineSeconds: 240,
+        },
       },
-    }),
-    backend,
-    redis.url,
-  );
-  doctor = Doctor.create(config, { stateDir: null });
-  h = await startSlackHarness({ transport: 'http', config, doctor });
+    },
+  });
+  ({ doctor, h } = bot);
   h.standIn.setUserGroup('S0ONCALL', ['U0BOB']);
   h.standIn.setUserGroup('S0OPS', ['U0ALICE', 'U0BOB', 'U0CAROL']);
-  cache = new Redis(redis.url, { db: config.environments[config.defaultEnv]?.redis.dbs.cache ?? 2 });
+  const config = bot.stack.config;
+  cache = new Redis(bot.stack.redis.url, { db: config.environments[config.defaultEnv]?.redis.dbs.cache ?? 2 });
 });
 
 afterAll(async () => {
   cache?.disconnect();
-  await h?.stop();
-  await doctor?.close();
-  await backend?.stop();
-  await redis?.stop();
+  await bot?.stop();
 });
 
 const lookups = (): number => h.standIn.callsTo('usergroups.users.list').length;

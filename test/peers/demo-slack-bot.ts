@@ -10,7 +10,7 @@
 import type { Config } from '../../src/config/schema';
 import { Doctor } from '../../src/core/doctor';
 import type { StatusReport } from '../../src/diagnosis/types';
-import { startDemoStack, type DemoStack } from './demo-stack';
+import { startDemoStack, type DemoStack, type DemoStackOptions } from './demo-stack';
 import { startSlackHarness, type HarnessOptions, type SlackHarness } from './slack-harness';
 
 export interface DemoSlackBot {
@@ -26,11 +26,13 @@ export interface DemoSlackBot {
 export interface DemoSlackBotOptions extends Omit<HarnessOptions, 'config' | 'doctor'> {
   /** The bot's config from the demo stack's (e.g. pointed at a hostile proxy in front of the backend). */
   config?: (stack: DemoStack) => Config | Promise<Config>;
+  /** How the demo stack itself is started (backend switches, config input such as a policy). */
+  stack?: DemoStackOptions;
 }
 
 export async function startDemoSlackBot(opts: DemoSlackBotOptions): Promise<DemoSlackBot> {
-  const { config: makeConfig, ...harness } = opts;
-  const stack = await startDemoStack();
+  const { config: makeConfig, stack: stackOpts, ...harness } = opts;
+  const stack = await startDemoStack(stackOpts);
   const reports: StatusReport[] = [];
   let doctor: Doctor | undefined;
   try {

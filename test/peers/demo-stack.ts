@@ -6,7 +6,7 @@
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { demoConfig } from '../../src/demo/demo-config';
-import { startDemoBackend, type DemoBackend } from '../../src/demo/index';
+import { startDemoBackend, type DemoBackend, type DemoBackendOptions } from '../../src/demo/index';
 import { startRedisServer, type RedisProcess } from './redis';
 
 export interface DemoStack {
@@ -16,17 +16,24 @@ export interface DemoStack {
   stop(): Promise<void>;
 }
 
-export async function startDemoStack(): Promise<DemoStack> {
+export interface DemoStackOptions {
+  /** Backend switches over the defaults (e.g. `debug: false` for production rate limits). */
+  backend?: Partial<DemoBackendOptions>;
+  /** Config file input the demo config is built on (e.g. a remediation `policy`). */
+  config?: Record<string, unknown>;
+}
+
+export async function startDemoStack(opts: DemoStackOptions = {}): Promise<DemoStack> {
   const redis = await startRedisServer();
   let backend: DemoBackend;
   try {
     // Generous login rate: a test's many runs must not trip the backend's own limiter.
-    backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 1000 });
+    backend = await startDemoBackend({ redisUrl: redis.url, loginRatePerMinute: 1000, ...opts.backend });
   } catch (err) {
     await redis.stop();
     throw err;
   }
-  const config = demoConfig(parseConfig({}), backend, redis.url);
+  const config = demoConfig(parseConfig(opts.config ?? {}), backend, redis.url);
   return {
     redis,
     backend,
