@@ -15,19 +15,16 @@ import Redis from 'ioredis';
 import { loadRuleFiles } from '../../src/alerts/rules/load';
 import { AlertService } from '../../src/alerts/service';
 import { allChecks } from '../../src/checks/registry';
-import { parseConfig } from '../../src/config/load';
-import { Doctor } from '../../src/core/doctor';
-import { demoConfig } from '../../src/demo/demo-config';
-import { DEMO_SERVICE_ACCOUNT, startDemoBackend, type DemoBackend } from '../../src/demo/index';
+import type { Doctor } from '../../src/core/doctor';
+import { DEMO_SERVICE_ACCOUNT } from '../../src/demo/index';
 import { MemoryStateStore } from '../../src/state/memory-store';
-import { startRedisServer, type RedisProcess } from '../peers/redis';
+import { startDemoSlackBot, type DemoSlackBot } from '../peers/demo-slack-bot';
 import { visibleText, waitFor, type StoredMessage } from '../peers/slack-api';
-import { startSlackHarness, type SlackHarness } from '../peers/slack-harness';
+import type { SlackHarness } from '../peers/slack-harness';
 
 jest.setTimeout(400_000);
 
-let redis: RedisProcess;
-let backend: DemoBackend;
+let bot: DemoSlackBot;
 let doctor: Doctor;
 let h: SlackHarness;
 let cache: Redis;
@@ -38,28 +35,29 @@ const rate = `allthrive:1:ws_rate:user:${uid}`;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'wsd-fixbtn-'));
-  redis = await startRedisServer();
-  backend = await startDemoBackend({ redisUrl: redis.url, debug: false, loginRatePerMinute: 1000, drfRatesPerMinute: { anon: 100_000, user: 100_000 } });
-  const config = demoConfig(parseConfig({
-      policy: {
-        defaults: { request: ['U0ALICE', 'U0BOB'], approve: ['U0ALICE', 'U0BOB'] },
-        // Each test requests the fix again at once: no cooldown between them (the guards have their own tests).
-        actions: { 'clear-leaked-counters': { cooldownSeconds: 0, maxPerHour: 100 } },
-        // A loaded CI machine can time checks out for a while: verification gets longer than its default 120 s.
-        verifyDeadlineSeconds: 240,
+  bot = await startDemoSlackBot({
+    transport: 'http',
+    stack: {
+      backend: { debug: false, drfRatesPerMinute: { anon: 100_000, user: 100_000 } },
+      config: {
+        policy: {
+          defaults: { request: ['U0ALICE', 'U0BOB'], approve: ['U0ALICE', 'U0BOB'] },
+          // Each test requests the fix again at once: no cooldown between them (the guards have their own tests).
+          actions: { 'clear-leaked-counters': { cooldownSeconds: 0, maxPerHour: 100 } },
+          // A loaded CI machine can time checks out for a while: verification gets longer than its default 120 s.
+          verifyDeadlineSeconds: 240,
+        },
       },
-    }), backend, redis.url);
-  doctor = Doctor.create(config, { stateDir: null });
-  h = await startSlackHarness({ transport: 'http', config, doctor });
-  cache = new Redis(redis.url, { db: config.environments[config.defaultEnv]?.redis.dbs.cache ?? 2 });
+    },
+  });
+  ({ doctor, h } = bot);
+  const config = bot.stack.config;
+  cache = new Redis(bot.stack.redis.url, { db: config.environments[config.defaultEnv]?.redis.dbs.cache ?? 2 });
 });
 
 afterAll(async () => {
   cache?.disconnect();
-  await h?.stop();
-  await doctor?.close();
-  await backend?.stop();
-  await redis?.stop();
+  await bot?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
