@@ -1,7 +1,7 @@
 /**
  * Token flush at scale: 1,000,000 `allthrive:1:ws_conn_token:*` keys among 1,000,000 other keys of the cache
- * DB, removed by the remediation's primitive (SCAN COUNT 1000 + pipelined UNLINK, 2 in flight, paced in 6 ms bursts), against what a person
- * would otherwise run:
+ * DB, removed by the remediation's primitive (one Lua script per server call: 3 SCANs of COUNT 500 and the
+ * UNLINK of what they matched), against what a person would otherwise run:
  *
  *   redis-cli -n 2 --scan --pattern 'allthrive:1:ws_conn_token:*' | xargs -n 1000 redis-cli -n 2 unlink
  *
@@ -91,6 +91,8 @@ export async function benchFlush(): Promise<BenchResult> {
     await fill(client);
     probe.mark();
     const r = await unlinkMatching(client, PATTERN, {
+      ...(process.env.FLUSH_VIA ? { via: process.env.FLUSH_VIA as 'script' | 'client' } : {}),
+      ...(process.env.FLUSH_SCANS_PER_CALL ? { scansPerCall: Number(process.env.FLUSH_SCANS_PER_CALL) } : {}),
       ...(process.env.FLUSH_SCAN_COUNT ? { scanCount: Number(process.env.FLUSH_SCAN_COUNT) } : {}),
       ...(process.env.FLUSH_IN_FLIGHT ? { maxInFlight: Number(process.env.FLUSH_IN_FLIGHT) } : {}),
       ...(process.env.FLUSH_BURST_MS ? { burstMs: Number(process.env.FLUSH_BURST_MS) } : {}),
@@ -113,7 +115,9 @@ export async function benchFlush(): Promise<BenchResult> {
           unlinked: r.unlinked,
           othersLeft: left,
           batches: r.batches,
-          scanCount: Number(process.env.FLUSH_SCAN_COUNT ?? 1000),
+          via: r.via,
+          scansPerCall: Number(process.env.FLUSH_SCANS_PER_CALL ?? 3),
+          scanCount: Number(process.env.FLUSH_SCAN_COUNT ?? (process.env.FLUSH_VIA === 'client' ? 1000 : 500)),
           maxInFlight: Number(process.env.FLUSH_IN_FLIGHT ?? 4),
           burstMs: Number(process.env.FLUSH_BURST_MS ?? 6),
           pauseMs: Number(process.env.FLUSH_PAUSE_MS ?? 0),

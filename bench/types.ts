@@ -1,7 +1,7 @@
 /** One benchmark's outcome: our path against what a user would otherwise run, measured in the same run. */
 export interface BenchResult {
   name: string;
-  ours: { medianMs: number; extra?: Record<string, number> };
+  ours: { medianMs: number; extra?: Record<string, number | string> };
   baseline: { medianMs: number; command: string };
   /** ours / baseline (lower is better). */
   ratio: number;

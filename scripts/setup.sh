@@ -2,6 +2,7 @@
 # Makes this machine able to run ws-doctor's demo or its tests, installing only what is missing:
 #   bash scripts/setup.sh demo   what `npm run demo` needs (called by it)
 #   bash scripts/setup.sh test   what `npm test` needs: the demo's packages plus the test peers (called by it)
+#   bash scripts/setup.sh bench  what `npm run bench` needs: the test peers plus hyperfine (called by it)
 #   bash scripts/setup.sh        everything (`npm run setup`)
 #   bash scripts/setup.sh screenshots  the demo's packages plus a browser and fonts (`npm run screenshots`)
 #   bash scripts/setup.sh modules  only the node modules (`npm start`)
@@ -11,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The system packages, one per line: <who needs it> <Debian package> <probe>.
-#   who: `demo` (npm run demo, and so npm test and screenshots too), `test` (npm test only) or `screenshots`.
+#   who: `demo` (npm run demo, and so npm test and screenshots too), `test` (npm test, and npm run bench),
+#   `bench` (npm run bench only) or `screenshots`.
 #   probe: a command looked up on PATH, or an absolute path the package installs (for programs in /usr/sbin,
 #   which a non-root PATH lacks, and for Python modules). Present probe = nothing to install.
 # To add a peer your tests need: one line here.
@@ -36,6 +38,7 @@ test python3-djangorestframework          /usr/lib/python3/dist-packages/rest_fr
 test python3-redis                        /usr/lib/python3/dist-packages/redis
 test python3-djangorestframework-simplejwt /usr/lib/python3/dist-packages/rest_framework_simplejwt
 test python3-django-prometheus            /usr/lib/python3/dist-packages/django_prometheus
+bench hyperfine     hyperfine
 screenshots chromium               chromium
 screenshots fonts-lato             /usr/share/fonts/truetype/lato/Lato-Regular.ttf
 screenshots fonts-noto-color-emoji /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
@@ -43,9 +46,9 @@ screenshots fonts-noto-color-emoji /usr/share/fonts/truetype/noto/NotoColorEmoji
 
 want="${1:-all}"
 case "$want" in
-  demo | test | screenshots | all | modules) ;;
+  demo | test | bench | screenshots | all | modules) ;;
   *)
-    echo "setup: unknown target '$want' (expected demo, test, screenshots, all or modules)" >&2
+    echo "setup: unknown target '$want' (expected demo, test, bench, screenshots, all or modules)" >&2
     exit 2
     ;;
 esac
@@ -58,7 +61,7 @@ need=()
 if [ "$want" != modules ]; then
   while read -r who pkg probe; do
     [ -n "${who:-}" ] || continue
-    [ "$who" = demo ] || [ "$who" = "$want" ] || [ "$want" = all ] || continue
+    [ "$who" = demo ] || [ "$who" = "$want" ] || [ "$want" = all ] || { [ "$who" = test ] && [ "$want" = bench ]; } || continue
     present "$probe" || need+=("$pkg")
   done <<<"$PACKAGES"
 fi

@@ -13,8 +13,9 @@
  * Whether data survives a restart of that Redis is its own persistence setting (AOF recommended; the contract
  * test runs it with `appendonly yes`).
  */
-import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
+import { redisUrlWithPassword } from '../util/redis-url';
+import { RedisScript as Script } from '../util/redis-script';
 import type { Lease, LogRecord, StateStore, StoredValue } from './store';
 import { StateStoreError } from './store';
 
@@ -25,25 +26,6 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /** Longest wait for one command (connection included) before the call fails. Default 1000 ms. */
   commandTimeoutMs?: number;
-}
-
-/** A Lua script run by SHA, loaded on first use (or after a server restart) by running it in full once. */
-class Script {
-  readonly sha: string;
-  constructor(
-    readonly lua: string,
-    readonly keys: number,
-  ) {
-    this.sha = createHash('sha1').update(lua).digest('hex');
-  }
-  async run(c: Redis, args: Array<string | number | Buffer>): Promise<unknown> {
-    try {
-      return await c.evalsha(this.sha, this.keys, ...args);
-    } catch (err) {
-      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      return await c.eval(this.lua, this.keys, ...args);
-    }
-  }
 }
 
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -167,7 +149,7 @@ export class RedisStore implements StateStore {
     this.description = `redis (${u.hostname}:${u.port || '6379'} db ${u.pathname.replace(/^\//, '') || '0'})`;
     this.p = opts.keyPrefix ?? 'wsd:';
     const timeout = opts.commandTimeoutMs ?? 1000;
-    this.client = new Redis(opts.url, {
+    this.client = new Redis(redisUrlWithPassword(opts.url, opts.password), {
       // RESP2: the reply shapes the scripts return are plain arrays and strings.
       protocol: 2,
       ...(opts.password !== undefined ? { password: opts.password } : {}),

@@ -3,6 +3,7 @@
  * in milliseconds when Redis is down, never a command queued until some reconnect that may not come.
  */
 import Redis from 'ioredis';
+import { redisUrlWithPassword } from '../util/redis-url';
 
 /**
  * With `maxRetriesPerRequest: 0` a command sent while the connection fails rejects with ioredis' generic
@@ -32,7 +33,7 @@ export class RedisTarget {
   client(db: number): Redis {
     let c = this.clients.get(db);
     if (!c) {
-      c = new Redis(this.opts.url, {
+      c = new Redis(redisUrlWithPassword(this.opts.url, this.opts.password), {
         db,
         // RESP2, chosen on purpose (ioredis 6 defaults to RESP3 via HELLO 3): the watched stack's own clients
         // (redis-py under channels_redis, django-redis and Celery) speak RESP2, so the bot sees the server as they

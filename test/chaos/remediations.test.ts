@@ -10,6 +10,7 @@ import { Doctor } from '../../src/core/doctor';
 import { dispatch } from '../../src/chat/dispatch';
 import { renderMessage } from '../../src/slack/render';
 import { MemoryStateStore } from '../../src/state/memory-store';
+import { unlinkMatching } from '../../src/remediations/primitives/redis-keys';
 import { liveMarkup } from '../peers/slack-blocks';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 import { chaosRow, observe } from './row';
@@ -55,14 +56,18 @@ chaosRow('remediate args with glob, markup and extra words (`*`, `<!channel>`, `
 
 chaosRow('the watched Redis is killed in the middle of a token flush', 'run ends failed with the reason; the bot keeps answering requests', async () => {
   const c = new Redis(redis.url, { db: 2 });
-  for (let i = 0; i < 200; i++) await c.mset(...Array.from({ length: 1000 }, () => [`allthrive:1:ws_conn_token:${randomBytes(32).toString('base64url')}`, 'x']).flat());
+  // 600,000 tokens: ~400 server calls, so a kill at the first progress report (call 100) lands mid-walk.
+  for (let i = 0; i < 600; i++) await c.mset(...Array.from({ length: 1000 }, () => [`allthrive:1:ws_conn_token:${randomBytes(32).toString('base64url')}`, 'x']).flat());
   c.disconnect();
   const out = await doctor.remediations.request({ env: 'local', action: 'flush-connection-tokens', args: [], requester: alice });
   if (out.kind !== 'done') throw new Error(JSON.stringify(out));
   // Killed at the first progress report of the flush (after ~100 batches), i.e. really mid-execution.
   let killed: Promise<void> | undefined;
   const off = doctor.remediations.onChange((r) => {
-    if (r.id === out.request.id && r.state === 'executing' && r.steps.some((s) => /^unlinked/.test(s.step))) killed ??= redis.stop();
+    // SIGKILL, not a graceful stop: a SIGTERMed Redis finishes the script it is running and the walk races on.
+    if (r.id === out.request.id && r.state === 'executing' && r.steps.some((s) => /^unlinked/.test(s.step))) {
+      killed ??= (process.kill(redis.pid, 'SIGKILL'), redis.stop());
+    }
   });
   const running = doctor.remediations.approve(out.request.id, bob, { previewId: out.request.preview.id, digest: out.request.preview.digest });
   const done0 = await running;
@@ -74,8 +79,60 @@ chaosRow('the watched Redis is killed in the middle of a token flush', 'run ends
   const still = await doctor.remediations.request({ env: 'local', action: 'clear-leaked-counters', args: ['5'], requester: alice });
   return observe(
     `${r?.state}: ${r?.result?.summary ?? r?.reason}; next request: ${still.kind}`,
-    r?.state === 'failed' && /Redis did not answer|flush failed|unlinked/.test(r?.result?.summary ?? '') && still.kind === 'refused',
+    r?.state === 'failed' && /^flush failed: Redis did not answer/.test(r?.result?.summary ?? '') && still.kind === 'refused',
   );
+}, 60_000);
+
+chaosRow('SCRIPT FLUSH on the watched Redis in the middle of a token flush (the walk runs as a server-side script)', 'the next call reloads the script; exactly the tokens removed, the other keys kept', async () => {
+  const own = await startRedisServer();
+  const c = new Redis(own.url, { db: 2 });
+  try {
+    for (let i = 0; i < 30; i++) await c.mset(...Array.from({ length: 1000 }, (_, j) => [`allthrive:1:ws_conn_token:${randomBytes(32).toString('base64url')}`, 'x', `allthrive:1:other:${i}:${j}`, 'y']).flat());
+    const admin = new Redis(own.url);
+    let flushed = 0;
+    const r = await unlinkMatching(c, 'allthrive:1:ws_conn_token:*', {
+      onProgress: (p) => {
+        // Twice, mid-walk: the script cache is empty on the next call (as after a restart of that Redis).
+        if (p.batches === 5 || p.batches === 15) void admin.script('FLUSH').then(() => flushed++);
+      },
+    });
+    admin.disconnect();
+    const left = await c.dbsize();
+    return observe(`${r.via}, ${r.unlinked} unlinked, ${left} others left, script cache flushed ${flushed}×`, r.via === 'script' && r.complete && r.unlinked === 30_000 && left === 30_000 && flushed === 2);
+  } finally {
+    c.disconnect();
+    await own.stop();
+  }
+}, 60_000);
+
+chaosRow('the watched Redis refuses scripts (an ACL user without @scripting) when a token flush runs', 'the same walk from the client (SCAN + UNLINK); exactly the tokens removed; the run says so', async () => {
+  const own = await startRedisServer();
+  const admin = new Redis(own.url);
+  try {
+    await admin.call('ACL', 'SETUSER', 'doctor', 'on', '>doctor-pw', '~*', '+@all', '-@scripting');
+    const c = new Redis(own.url, { db: 2 });
+    for (let i = 0; i < 10; i++) await c.mset(...Array.from({ length: 1000 }, (_, j) => [`allthrive:1:ws_conn_token:${randomBytes(32).toString('base64url')}`, 'x', `allthrive:1:other:${i}:${j}`, 'y']).flat());
+    c.disconnect();
+    const u = new URL(own.url);
+    const config = parseConfig({
+      environments: { local: { redis: { url: `redis://doctor@${u.host}`, password: 'doctor-pw', commandTimeoutMs: 1000 }, docker: { enabled: false }, prometheus: { enabled: false } } },
+      policy: { verifyDeadlineSeconds: 2 },
+    });
+    const own2 = Doctor.create(config, { stateDir: null, stateStore: new MemoryStateStore() });
+    try {
+      const out = await own2.remediations.request({ env: 'local', action: 'flush-connection-tokens', args: [], requester: alice });
+      if (out.kind !== 'done') throw new Error(JSON.stringify(out).slice(0, 300));
+      const done = await own2.remediations.approve(out.request.id, bob, { previewId: out.request.preview.id, digest: out.request.preview.digest });
+      const r = done.kind === 'done' ? done.request : undefined;
+      const left = await admin.select(2).then(() => admin.dbsize());
+      return observe(`flush: ${r?.result?.summary}; ${left} others left`, /unlinked 10000 token keys .*from the client: the server refused the script/.test(r?.result?.summary ?? '') && left === 10_000);
+    } finally {
+      await own2.close();
+    }
+  } finally {
+    admin.disconnect();
+    await own.stop();
+  }
 }, 60_000);
 
 chaosRow('restart requested while the Docker engine is gone', 'refused at once with the reason; nothing pending', async () => {

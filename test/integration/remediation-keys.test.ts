@@ -68,7 +68,7 @@ test('flush: exactly the token keys of DB 2; everything else, and DB 0/3/4, unto
 
   const steps: string[] = [];
   const r = await flushConnectionTokens.execute(ctx, {}, (s) => steps.push(s.step), preview);
-  expect(r).toMatchObject({ ok: true, facts: { db: 2, unlinked: 2500 } });
+  expect(r).toMatchObject({ ok: true, facts: { db: 2, unlinked: 2500, via: 'script' } });
   expect((await cache.keys('*')).sort()).toEqual([...others].sort());
   expect(await db(0).lrange('celery', 0, -1)).toEqual(['task-1', 'task-2']);
   expect(await db(0).exists('allthrive:1:ws_conn_token:in-broker')).toBe(1);
@@ -175,4 +175,42 @@ test('the flush walk pauses between bursts (Redis idle part of the time) and sto
   expect(partial.unlinked).toBeLessThan(20_000);
   expect(await c.dbsize()).toBe(40_000 - partial.unlinked);
   await c.flushdb();
+});
+
+test('flush on a server that refuses scripts: SCAN + UNLINK from the client, the same keys removed; both paths binary-safe', async () => {
+  // A Redis user without @scripting (an ACL as a managed Redis may set): EVALSHA answers NOPERM.
+  const admin = db(0);
+  await admin.call('ACL', 'SETUSER', 'no-scripts', 'on', '>pw', '~*', '+@all', '-@scripting');
+  const limited = new Redis(redis.url, { db: 6, username: 'no-scripts', password: 'pw' });
+  raw.push(limited);
+  const c = db(6);
+  // A token-shaped name that is not valid UTF-8: read back as a string it would be mangled and never unlinked.
+  const binary = Buffer.concat([Buffer.from('allthrive:1:ws_conn_token:'), Buffer.from([0xff, 0xfe, 0x80])]);
+  const fill = async (): Promise<void> => {
+    await c.flushdb();
+    await c.mset(...Array.from({ length: 3000 }, (_, i) => [`allthrive:1:ws_conn_token:${token()}`, 'x', `allthrive:1:other:${i}`, 'y']).flat());
+    await c.set(binary, 'x');
+  };
+
+  await fill();
+  const byClient = await unlinkMatching(limited, 'allthrive:1:ws_conn_token:*');
+  expect(byClient).toMatchObject({ via: 'client', unlinked: 3001, complete: true, scriptRefused: expect.stringMatching(/^NOPERM/) });
+  expect(await c.dbsize()).toBe(3000);
+  expect(await c.exists(binary)).toBe(0);
+  // Forced to the script path, the refusal is an error, not a silent fallback.
+  await fill();
+  await expect(unlinkMatching(limited, 'allthrive:1:ws_conn_token:*', { via: 'script' })).rejects.toThrow(/NOPERM/);
+  expect(await c.dbsize()).toBe(6001);
+
+  const byScript = await unlinkMatching(c, 'allthrive:1:ws_conn_token:*');
+  expect(byScript).toMatchObject({ via: 'script', unlinked: 3001, complete: true });
+  expect(byScript.scriptRefused).toBeUndefined();
+  expect(await c.dbsize()).toBe(3000);
+  expect(await c.exists(binary)).toBe(0);
+  // Each script call examines at most 3 × 500 slots: the ~6000-key DB takes several calls, not one.
+  expect(byScript.batches).toBeGreaterThan(1);
+  await c.flushdb();
+  // Deleting the user drops its connection, and ioredis would retry it: close it first.
+  limited.disconnect();
+  await admin.call('ACL', 'DELUSER', 'no-scripts');
 });

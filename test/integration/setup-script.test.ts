@@ -104,5 +104,5 @@ test('missing packages and no apt-get: fails loudly naming them', () => {
 test('an unknown target is refused with the valid ones', () => {
   const r = run('tests');
   expect(r.code).toBe(2);
-  expect(r.stderr).toContain("unknown target 'tests' (expected demo, test, screenshots, all or modules)");
+  expect(r.stderr).toContain("unknown target 'tests' (expected demo, test, bench, screenshots, all or modules)");
 });

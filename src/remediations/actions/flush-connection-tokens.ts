@@ -45,7 +45,7 @@ export const flushConnectionTokens: RemediationAction<Record<string, never>> = {
       const label = `db ${db} · ${pattern}`;
       const count = `${c.complete ? '' : '≥ '}${c.count} key${c.count === 1 ? '' : 's'}`;
       return {
-        summary: c.count === 0 ? `No connection tokens in DB ${db}: nothing to flush` : `Unlink ${count} in DB ${db} (SCAN COUNT 1000 + UNLINK)`,
+        summary: c.count === 0 ? `No connection tokens in DB ${db}: nothing to flush` : `Unlink ${count} in DB ${db} (SCAN + UNLINK on the server, 1,500 slots a call)`,
         items: [
           { kind: 'keys', label, detail: `${count}${c.samples.length ? `, e.g. ${c.samples.join(', ')}` : ''}` },
           { kind: 'note', label: `untouched`, detail: `every other key of DB ${db}; DB ${ctx.env.redis.dbs.broker} (Celery broker) and DB ${ctx.env.redis.dbs.channelLayer} (channel layer) not opened` },
@@ -77,8 +77,8 @@ export const flushConnectionTokens: RemediationAction<Record<string, never>> = {
       });
       return {
         ok: r.complete,
-        summary: `unlinked ${r.unlinked} token key${r.unlinked === 1 ? '' : 's'} in DB ${db} in ${formatDuration(r.durationMs)} (${r.batches} batches)`,
-        facts: { db, unlinked: r.unlinked, matched: r.matched, batches: r.batches, durationMs: r.durationMs },
+        summary: `unlinked ${r.unlinked} token key${r.unlinked === 1 ? '' : 's'} in DB ${db} in ${formatDuration(r.durationMs)} (${r.batches} batches${r.via === 'client' ? ', from the client: the server refused the script' : ''})`,
+        facts: { db, unlinked: r.unlinked, matched: r.matched, batches: r.batches, durationMs: r.durationMs, via: r.via, ...(r.scriptRefused ? { scriptRefused: r.scriptRefused } : {}) },
         ...(r.complete ? {} : { error: 'stopped before the walk was complete' }),
       };
     } catch (err) {

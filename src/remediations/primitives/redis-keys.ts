@@ -3,13 +3,14 @@
  * delete them. Always `SCAN` + `UNLINK` in bounded batches, never `KEYS` (it blocks every client of the
  * server for the whole walk) and never `FLUSHDB` (the guide's FLUSHDB on DB 0 wipes Celery's queue).
  *
- * The flush keeps the server responsive: each SCAN examines `scanCount` slots (well under a millisecond of
- * server time), the UNLINK of one batch is pipelined behind the next SCAN on the same connection (one round
- * trip per batch instead of two) with at most `maxInFlight` queued, and the walk pauses between short bursts
- * so the server is idle part of the time (see FlushOptions): no other client ever waits long behind it.
+ * The flush keeps the server responsive: it walks in small server calls (a Lua script doing three SCANs of 500
+ * slots and the UNLINK of what they matched, about 2 ms), other clients are served between them, and
+ * it can pause between short bursts so the server is idle part of the time (see FlushOptions). Where the
+ * server takes no scripts, SCAN and pipelined UNLINKs from here do the same walk.
  */
 import type Redis from 'ioredis';
 import { redact } from '../../telemetry/redact';
+import { RedisScript } from '../../util/redis-script';
 
 export interface KeyCount {
   count: number;
@@ -62,23 +63,40 @@ export async function countMatching(client: Redis, pattern: string, opts: CountO
 }
 
 export interface FlushOptions {
-  /** Slots examined per SCAN (about 500 µs of server time on a large DB). Default 1000. */
+  /**
+   * Slots examined per SCAN. Default 500 on the script path (3 per call), 1000 on the client path (one round
+   * trip each). About 1.5 µs of server time per slot on a 2M-key DB, SCAN and UNLINK together.
+   */
   scanCount?: number;
   /**
-   * UNLINK commands allowed in flight at once, pipelined behind the SCANs. Redis runs one connection's
-   * pipelined commands back to back, so this bounds how long another client's command can queue behind the
-   * flush: one SCAN and this many UNLINKs of ~500 small keys. Default 4 (about 2 ms at most).
+   * How the walk runs:
+   * - `script`: each server call is one Lua script (EVALSHA) that runs up to `scansPerCall` SCANs and UNLINKs
+   *   what they match, on the server. The key names never cross the wire (no reply of 500 names, no 500-argument
+   *   command to parse), so the server does a third less work per key and the walk is that much faster; other
+   *   clients are served between calls, and one call blocks the server for at most `scansPerCall × scanCount`
+   *   slots (~2 ms at the defaults: 1,500 slots measured the best trade, bench/flush.ts — fewer per call pay
+   *   more round trips, more per call make another client's p99 climb past 4 ms).
+   * - `client`: SCAN from here and pipelined UNLINKs of what it returned (`maxInFlight`), for a server that
+   *   refuses scripts (an ACL without `@scripting`, a managed Redis with EVAL disabled, a pre-5 Redis that
+   *   refuses writes after SCAN in a script).
+   * - `auto` (default): `script`, and `client` from where it stands when the server answers the first script
+   *   call with an error.
+   */
+  via?: 'auto' | 'script' | 'client';
+  /** Script path: SCANs per server call. Default 3. */
+  scansPerCall?: number;
+  /**
+   * Client path: UNLINK commands allowed in flight at once, pipelined behind the SCANs. Redis runs one
+   * connection's pipelined commands back to back, so this bounds how long another client's command can queue
+   * behind the flush: one SCAN and this many UNLINKs of ~500 small keys. Default 4 (about 2 ms at most).
    */
   maxInFlight?: number;
   /**
    * Pacing: after the flush has kept Redis busy for `burstMs`, it pauses `pauseMs` with nothing in flight.
    * A server that is never idle is the first to lose its CPU on a busy host, and then *every* client waits a
-   * scheduler slice (that, not the queue, made another client's p99 18.9 ms at 8 in flight and no pause under
-   * load); a server idle a third of the time keeps its wake-up priority and answers others at once. The walk
-   * gets slower by about that third, far inside its budget (bench/flush.ts). Off by default (pauseMs 0): paired
-   * on a quiet 2-core box (npm run bench -- flush, 1 M of 2 M keys), 4 in flight and no pause gave p99 4.3–4.5 ms
-   * and 6.6–6.7 s, against 6.3 ms and 8.8–11.5 s for 2 in flight with 6/3 ms pacing. Turn it on for a watched
-   * Redis that shares a saturated host.
+   * scheduler slice; a server idle part of the time keeps its wake-up priority and answers others at once. Off
+   * by default (pauseMs 0): on a quiet 2-core box the script walk already leaves the server idle between calls
+   * (bench/flush.ts). Turn it on for a watched Redis that shares a saturated host.
    */
   burstMs?: number;
   pauseMs?: number;
@@ -92,52 +110,149 @@ export interface FlushResult {
   matched: number;
   /** Keys really removed (sum of UNLINK replies: a duplicate or an expired key counts 0). */
   unlinked: number;
+  /** Server calls (script path) or UNLINK commands (client path) that did something. */
   batches: number;
   complete: boolean;
   durationMs: number;
+  /** Which path did the walk (`client` after a refused script says why in `scriptRefused`). */
+  via: 'script' | 'client';
+  scriptRefused?: string;
+}
+
+/** UNLINK arguments per command inside the script (Lua's unpack has a C-stack bound of a few thousand). */
+const UNLINK_CHUNK = 500;
+
+// ARGV: cursor, MATCH pattern, COUNT per SCAN, SCANs at most, UNLINK chunk. Returns {cursor, matched, unlinked}.
+const SCAN_UNLINK = new RedisScript(
+  `local cursor = ARGV[1]
+   local matched, unlinked, chunk = 0, 0, tonumber(ARGV[5])
+   for _ = 1, tonumber(ARGV[4]) do
+     local r = redis.call('SCAN', cursor, 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+     cursor = r[1]
+     local keys = r[2]
+     matched = matched + #keys
+     for i = 1, #keys, chunk do
+       unlinked = unlinked + redis.call('UNLINK', unpack(keys, i, math.min(i + chunk - 1, #keys)))
+     end
+     if cursor == '0' then break end
+   end
+   return {cursor, matched, unlinked}`,
+  0,
+);
+
+/** What both paths share: totals, the cursor, abort and pacing. */
+class Walk {
+  readonly t0 = Date.now();
+  matched = 0;
+  unlinked = 0;
+  batches = 0;
+  cursor = '0';
+  /** Set when SCAN came back to cursor 0: every slot was examined. */
+  finished = false;
+  private burstStart = performance.now();
+  constructor(private readonly opts: FlushOptions) {}
+
+  /** False when the walk must stop here (aborted). Pauses first when the burst is spent. */
+  async mayGoOn(settle: () => Promise<unknown>): Promise<boolean> {
+    if (this.opts.signal?.aborted) return false;
+    const { burstMs = 6, pauseMs = 0 } = this.opts;
+    if (burstMs > 0 && pauseMs > 0 && performance.now() - this.burstStart >= burstMs) {
+      // Let the server go idle: wait for what is in flight, then pause with nothing queued.
+      await settle();
+      await new Promise((r) => setTimeout(r, pauseMs));
+      this.burstStart = performance.now();
+    }
+    return !this.opts.signal?.aborted;
+  }
+
+  progressed(): void {
+    this.opts.onProgress?.({ scanned: this.matched, unlinked: this.unlinked, batches: this.batches });
+  }
+
+  result(via: FlushResult['via'], scriptRefused?: string): FlushResult {
+    return {
+      matched: this.matched,
+      unlinked: this.unlinked,
+      batches: this.batches,
+      complete: this.finished,
+      durationMs: Date.now() - this.t0,
+      via,
+      ...(scriptRefused ? { scriptRefused } : {}),
+    };
+  }
+}
+
+/** An error the server answered with (a ReplyError), as opposed to a connection that failed. */
+const isServerReply = (err: unknown): boolean => err instanceof Error && err.name === 'ReplyError';
+
+async function walkByScript(client: Redis, pattern: string, opts: FlushOptions, walk: Walk): Promise<void> {
+  const scanCount = opts.scanCount ?? 500;
+  const scans = Math.max(1, opts.scansPerCall ?? 3);
+  do {
+    if (!(await walk.mayGoOn(async () => undefined))) return;
+    const [next, matched, unlinked] = (await SCAN_UNLINK.run(client, [walk.cursor, pattern, scanCount, scans, UNLINK_CHUNK])) as [string, number, number];
+    walk.cursor = next;
+    if (matched > 0) {
+      walk.matched += matched;
+      walk.unlinked += unlinked;
+      walk.batches++;
+      walk.progressed();
+    }
+  } while (walk.cursor !== '0');
+  walk.finished = true;
+}
+
+async function walkByClient(client: Redis, pattern: string, opts: FlushOptions, walk: Walk): Promise<void> {
+  const scanCount = opts.scanCount ?? 1000;
+  const maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  try {
+    do {
+      if (failure || !(await walk.mayGoOn(() => Promise.all(inFlight)))) return;
+      // Names as bytes: a key that is not valid UTF-8 would come back mangled as a string and UNLINK would miss it.
+      const [next, keys] = await client.scanBuffer(walk.cursor, 'MATCH', pattern, 'COUNT', scanCount);
+      walk.cursor = next.toString();
+      if (keys.length > 0) {
+        walk.matched += keys.length;
+        walk.batches++;
+        const p: Promise<void> = client
+          .unlink(...keys)
+          .then((n) => {
+            walk.unlinked += n;
+          })
+          .catch((err: unknown) => {
+            failure ??= err;
+          })
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        walk.progressed();
+      }
+    } while (walk.cursor !== '0');
+    walk.finished = true;
+  } finally {
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+  }
 }
 
 export async function unlinkMatching(client: Redis, pattern: string, opts: FlushOptions = {}): Promise<FlushResult> {
-  const t0 = Date.now();
-  const scanCount = opts.scanCount ?? 1000;
-  const maxInFlight = Math.max(1, opts.maxInFlight ?? 4);
-  const burstMs = opts.burstMs ?? 6;
-  const pauseMs = opts.pauseMs ?? 0;
-  const inFlight = new Set<Promise<void>>();
-  let matched = 0;
-  let unlinked = 0;
-  let batches = 0;
-  let cursor = '0';
-  let failure: unknown;
-  let burstStart = performance.now();
-  do {
-    if (opts.signal?.aborted || failure) break;
-    if (burstMs > 0 && pauseMs > 0 && performance.now() - burstStart >= burstMs) {
-      // Let the server go idle: wait for what is in flight, then pause with nothing queued.
-      await Promise.all(inFlight);
-      await new Promise((r) => setTimeout(r, pauseMs));
-      burstStart = performance.now();
-    }
-    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount);
-    cursor = next;
-    if (keys.length > 0) {
-      matched += keys.length;
-      batches++;
-      const p: Promise<void> = client
-        .unlink(...keys)
-        .then((n) => {
-          unlinked += n;
-        })
-        .catch((err: unknown) => {
-          failure ??= err;
-        })
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-      opts.onProgress?.({ scanned: matched, unlinked, batches });
-    }
-  } while (cursor !== '0');
-  await Promise.all(inFlight);
-  if (failure) throw failure;
-  return { matched, unlinked, batches, complete: cursor === '0', durationMs: Date.now() - t0 };
+  const walk = new Walk(opts);
+  const via = opts.via ?? 'auto';
+  if (via === 'client') {
+    await walkByClient(client, pattern, opts, walk);
+    return walk.result('client');
+  }
+  try {
+    await walkByScript(client, pattern, opts, walk);
+    return walk.result('script');
+  } catch (err) {
+    // Only a refusal of the very first call means "this server takes no scripts": after that, a failure is a
+    // failure (and a connection error is never a refusal — the client path would fail the same way).
+    if (via === 'script' || walk.batches > 0 || walk.cursor !== '0' || !isServerReply(err)) throw err;
+    const refused = String((err as Error).message).split('\n')[0]!.slice(0, 200);
+    await walkByClient(client, pattern, opts, walk);
+    return walk.result('client', refused);
+  }
 }
