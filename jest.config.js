@@ -11,4 +11,7 @@ module.exports = {
   maxWorkers: 2,
   // The chaos table (test/chaos/README.md) is printed after any run that included chaos rows.
   reporters: ['default', '<rootDir>/test/chaos/table-reporter.js'],
+  // Servers a test started and never stopped are stopped after the run, by pid, naming the test (src/demo/child-registry.ts).
+  globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
 };

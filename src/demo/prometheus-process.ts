@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { freePort } from '../util/net';
+import { registerChild, unregisterChild } from './child-registry';
 
 export interface ScrapeTargetSpec {
   job: string;
@@ -74,12 +75,13 @@ export async function startPrometheus(opts: {
     [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  if (child.pid !== undefined) registerChild(child.pid, binary, dir);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + String(d)).slice(-4000)));
   // `exited` also covers a failed spawn (ENOENT): there is then no process to wait for or to kill.
   let exited = false;
   const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => ((exited = true), resolve()));
+    child.once('exit', () => ((exited = true), child.pid !== undefined && unregisterChild(child.pid), resolve()));
     child.once('error', () => ((exited = true), resolve()));
   });
   const spawnError = new Promise<never>((_, reject) =>

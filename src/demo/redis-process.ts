@@ -3,6 +3,7 @@
  * test suite's. Stopped by pid, never by name (another Redis may run on this machine).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { registerChild, unregisterChild } from './child-registry';
 import { freePort, waitForPort } from '../util/net';
 
 export interface RedisProcess {
@@ -43,8 +44,9 @@ export async function startRedisServer(opts: { port?: number; binary?: string; d
   await Promise.race([waitForPort(port, 10000), spawnError]);
   if (child.pid === undefined) throw new Error(`${binary} did not start`);
   const pid = child.pid;
+  registerChild(pid, binary);
   let exited = child.exitCode !== null;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), unregisterChild(pid), resolve())));
   return {
     port,
     pid,
