@@ -18,7 +18,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import Redis from 'ioredis';
 import { startRedisServer } from '../src/demo/redis-process';
-import { unlinkMatching } from '../src/remediations/primitives/redis-keys';
+import { countMatching, unlinkMatching } from '../src/remediations/primitives/redis-keys';
 import type { BenchResult } from './types';
 
 const N = Number(process.env.FLUSH_BENCH_KEYS ?? 1_000_000);
@@ -89,6 +89,8 @@ export async function benchFlush(): Promise<BenchResult> {
 
     process.stderr.write(`  refilling…\n`);
     await fill(client);
+    // The preview's count (what a person waits for before approving, and again at execution), untimed by the target.
+    const counted = await countMatching(client, PATTERN, { deadlineMs: 60_000 });
     probe.mark();
     const r = await unlinkMatching(client, PATTERN, {
       ...(process.env.FLUSH_VIA ? { via: process.env.FLUSH_VIA as 'script' | 'client' } : {}),
@@ -112,6 +114,8 @@ export async function benchFlush(): Promise<BenchResult> {
       ours: {
         medianMs: Math.round(r.durationMs),
         extra: {
+          previewCountMs: counted.durationMs,
+          previewCount: counted.count,
           unlinked: r.unlinked,
           othersLeft: left,
           batches: r.batches,

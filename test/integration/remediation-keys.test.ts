@@ -10,7 +10,7 @@ import { environmentSchema } from '../../src/config/schema';
 import { clearLeakedCounters } from '../../src/remediations/actions/clear-leaked-counters';
 import { flushConnectionTokens } from '../../src/remediations/actions/flush-connection-tokens';
 import { freeConversationLock } from '../../src/remediations/actions/free-conversation-lock';
-import { unlinkMatching } from '../../src/remediations/primitives/redis-keys';
+import { countMatching, unlinkMatching } from '../../src/remediations/primitives/redis-keys';
 import type { ActionContext } from '../../src/remediations/types';
 import { buildTargets } from '../../src/targets/build';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
@@ -193,6 +193,13 @@ test('flush on a server that refuses scripts: SCAN + UNLINK from the client, the
   };
 
   await fill();
+  // The preview's count takes the same fallback, and both paths count the same.
+  const counted = await countMatching(limited, 'allthrive:1:ws_conn_token:*');
+  expect(counted).toMatchObject({ count: 3001, complete: true });
+  expect(counted.samples).toHaveLength(3);
+  expect(counted.samples.every((x) => x.startsWith('allthrive:1:ws_conn_token:') && !/[A-Za-z0-9_-]{43}/.test(x))).toBe(true);
+  expect(await countMatching(c, 'allthrive:1:ws_conn_token:*')).toMatchObject({ count: 3001, complete: true });
+  await expect(countMatching(limited, 'allthrive:1:ws_conn_token:*', { via: 'script' })).rejects.toThrow(/NOPERM/);
   const byClient = await unlinkMatching(limited, 'allthrive:1:ws_conn_token:*');
   expect(byClient).toMatchObject({ via: 'client', unlinked: 3001, complete: true, scriptRefused: expect.stringMatching(/^NOPERM/) });
   expect(await c.dbsize()).toBe(3000);

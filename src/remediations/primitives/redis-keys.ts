@@ -12,6 +12,9 @@ import type Redis from 'ioredis';
 import { redact } from '../../telemetry/redact';
 import { RedisScript } from '../../util/redis-script';
 
+/** An error the server answered with (a ReplyError), as opposed to a connection that failed. */
+const isServerReply = (err: unknown): boolean => err instanceof Error && err.name === 'ReplyError';
+
 export interface KeyCount {
   count: number;
   /** A few matching key names, redacted (a token key shows as `…ws_conn_token:[REDACTED]`). */
@@ -26,10 +29,50 @@ export interface CountOptions {
   /** Stop after this many slots examined (a bound for huge databases). Default 5 000 000. */
   maxExamined?: number;
   deadlineMs?: number;
+  /** Slots per SCAN. Default 1000 (the script path runs 2 per call). */
   scanCount?: number;
+  /** As for the flush: `auto` counts on the server (names never cross the wire) unless it refuses scripts. */
+  via?: 'auto' | 'script' | 'client';
   signal?: AbortSignal;
 }
 
+// ARGV: cursor, MATCH pattern, COUNT per SCAN, SCANs at most, samples wanted. Returns {cursor, matched, samples}.
+const SCAN_COUNT = new RedisScript(
+  `local cursor = ARGV[1]
+   local matched, want, samples = 0, tonumber(ARGV[5]), {}
+   for _ = 1, tonumber(ARGV[4]) do
+     local r = redis.call('SCAN', cursor, 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+     cursor = r[1]
+     matched = matched + #r[2]
+     for i = 1, math.min(#r[2], want - #samples) do samples[#samples + 1] = r[2][i] end
+     if cursor == '0' then break end
+   end
+   return {cursor, matched, samples}`,
+  0,
+);
+
+/** Count steps: one server call (script) or one SCAN (client), each returning the next cursor. */
+type CountStep = (cursor: string, want: number) => Promise<{ cursor: string; matched: number; names: string[]; examined: number }>;
+
+const countByScript =
+  (client: Redis, pattern: string, scanCount: number): CountStep =>
+  async (cursor, want) => {
+    const scans = 2;
+    const [next, matched, names] = (await SCAN_COUNT.run(client, [cursor, pattern, scanCount, scans, want])) as [string, number, string[]];
+    return { cursor: next, matched, names, examined: scanCount * scans };
+  };
+
+const countByClient =
+  (client: Redis, pattern: string, scanCount: number): CountStep =>
+  async (cursor) => {
+    const [next, names] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount);
+    return { cursor: next, matched: names.length, names, examined: scanCount };
+  };
+
+/**
+ * Counts the keys matching `pattern` (SCAN is at-least-once: a key met twice while the server rehashes counts
+ * twice — a preview's order of magnitude does not care) and keeps a few redacted names as samples.
+ */
 export async function countMatching(client: Redis, pattern: string, opts: CountOptions = {}): Promise<KeyCount> {
   const t0 = Date.now();
   const want = opts.samples ?? 3;
@@ -37,29 +80,32 @@ export async function countMatching(client: Redis, pattern: string, opts: CountO
   const maxExamined = opts.maxExamined ?? 5_000_000;
   const deadline = t0 + (opts.deadlineMs ?? 10_000);
   const samples: string[] = [];
-  const seen = new Set<string>();
+  let step = opts.via === 'client' ? countByClient(client, pattern, scanCount) : countByScript(client, pattern, scanCount);
+  let first = opts.via !== 'client';
   let count = 0;
   let examined = 0;
   let cursor = '0';
-  do {
+  for (;;) {
     if (opts.signal?.aborted || Date.now() > deadline || examined >= maxExamined) {
       return { count, samples, complete: false, durationMs: Date.now() - t0 };
     }
-    const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount);
-    cursor = next;
-    examined += scanCount;
-    // SCAN may return a key twice (rehashing); count distinct names only while the set stays small,
-    // and accept the documented at-least-once semantics beyond that.
-    for (const k of batch) {
-      if (seen.size < 100_000) {
-        if (seen.has(k)) continue;
-        seen.add(k);
-      }
-      count++;
-      if (samples.length < want) samples.push(redact(k));
+    let r: Awaited<ReturnType<CountStep>>;
+    try {
+      r = await step(cursor, want - samples.length);
+    } catch (err) {
+      // The same rule as the flush: only a server refusing the very first script call switches paths.
+      if (!first || opts.via === 'script' || !isServerReply(err)) throw err;
+      step = countByClient(client, pattern, scanCount);
+      first = false;
+      continue;
     }
-  } while (cursor !== '0');
-  return { count, samples, complete: true, durationMs: Date.now() - t0 };
+    first = false;
+    cursor = r.cursor;
+    examined += r.examined;
+    count += r.matched;
+    for (const k of r.names) if (samples.length < want) samples.push(redact(k));
+    if (cursor === '0') return { count, samples, complete: true, durationMs: Date.now() - t0 };
+  }
 }
 
 export interface FlushOptions {
@@ -181,9 +227,6 @@ class Walk {
     };
   }
 }
-
-/** An error the server answered with (a ReplyError), as opposed to a connection that failed. */
-const isServerReply = (err: unknown): boolean => err instanceof Error && err.name === 'ReplyError';
 
 async function walkByScript(client: Redis, pattern: string, opts: FlushOptions, walk: Walk): Promise<void> {
   const scanCount = opts.scanCount ?? 500;
