@@ -91,6 +91,11 @@ export async function benchFlush(): Promise<BenchResult> {
     await fill(client);
     // The preview's count (what a person waits for before approving, and again at execution), untimed by the target.
     const counted = await countMatching(client, PATTERN, { deadlineMs: 60_000 });
+    // What the guide does instead (`KEYS`, read-only here): how long it holds the server, and what the other client waits meanwhile.
+    probe.mark();
+    const k0 = performance.now();
+    const keysFound = (await client.keys(PATTERN)).length;
+    const keysMs = performance.now() - k0;
     probe.mark();
     const r = await unlinkMatching(client, PATTERN, {
       ...(process.env.FLUSH_VIA ? { via: process.env.FLUSH_VIA as 'script' | 'client' } : {}),
@@ -104,9 +109,10 @@ export async function benchFlush(): Promise<BenchResult> {
     const windows = await probe.stop();
     const left = await client.dbsize();
     const queue = await broker.llen('celery');
-    const during = windows[1] ?? { n: 0, p50: 0, p99: 0, max: 0 };
+    const duringKeys = windows[1] ?? { n: 0, p50: 0, p99: 0, max: 0 };
+    const during = windows[2] ?? { n: 0, p50: 0, p99: 0, max: 0 };
     const duringBaseline = windows[0] ?? { n: 0, p50: 0, p99: 0, max: 0 };
-    const exact = r.unlinked === N && left === N && leftB === N && queue === 100;
+    const exact = r.unlinked === N && left === N && leftB === N && queue === 100 && keysFound === N;
     if (!exact) process.stderr.write(`  NOT EXACT: unlinked ${r.unlinked}, left ${left} (baseline left ${leftB}), celery ${queue}\n`);
     const ratio = Math.round((r.durationMs / baselineMs) * 1000) / 1000;
     return {
@@ -130,6 +136,8 @@ export async function benchFlush(): Promise<BenchResult> {
           probeMaxMs: round(during.max),
           probeSamples: during.n,
           baselineProbeP99Ms: round(duringBaseline.p99),
+          guideKeysMs: Math.round(keysMs),
+          guideKeysProbeMaxMs: round(duringKeys.max),
         },
       },
       baseline: { medianMs: Math.round(baselineMs), command: `redis-cli --scan --pattern '${PATTERN}' | xargs -n 1000 redis-cli unlink` },
