@@ -186,6 +186,10 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     const closeConsole = new AbortController();
     const onTerm = (): void => closeConsole.abort();
     process.once('SIGTERM', onTerm);
+    // The terminal going away (its window closed, tmux killed) sends SIGHUP, whose default ends the process at
+    // once — before the demo stops the redis-server and Prometheus it started, which then run on as orphans. Here
+    // it means "stop", also while stopping. Console mode only: a bot started under nohup must keep ignoring it.
+    process.on('SIGHUP', onTerm);
     await runConsole({
       doctor,
       signal: closeConsole.signal,
@@ -195,6 +199,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
     });
     process.off('SIGTERM', onTerm);
     await stop(closeConsole.signal.aborted ? 'SIGTERM' : 'console closed');
+    process.off('SIGHUP', onTerm);
   } else if (signalled) {
     const signal = await signalled;
     // A second signal while stopping means "now".

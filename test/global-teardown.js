@@ -15,8 +15,8 @@ function commandOf(pid) {
   }
 }
 
-module.exports = async () => {
-  const dir = process.env.WS_DOCTOR_CHILD_REGISTRY;
+/** Stops what `dir` still lists, removes it, and tells `say` one line per server it had to stop. */
+function sweep(dir, say) {
   if (!dir || !fs.existsSync(dir)) return;
   for (const name of fs.readdirSync(dir)) {
     let rec;
@@ -29,7 +29,8 @@ module.exports = async () => {
     if (cmd !== undefined && path.basename(cmd.split(' ')[0]) === path.basename(rec.binary)) {
       try {
         process.kill(rec.pid, 'SIGKILL');
-        process.stderr.write(`test teardown: stopped a leftover ${rec.binary} (pid ${rec.pid}), started by ${(rec.startedBy ?? []).join(' ← ') || 'unknown'}\n`);
+        const by = [...(rec.startedBy ?? []), rec.parentCommand ? `process ${rec.parent}: ${rec.parentCommand}` : ''].filter(Boolean).join(' ← ');
+        say(`test teardown: stopped a leftover ${rec.binary} (pid ${rec.pid}), started by ${by || 'unknown'}`);
       } catch {
         // exited meanwhile
       }
@@ -37,4 +38,7 @@ module.exports = async () => {
     if (rec.tmpDir) fs.rmSync(rec.tmpDir, { recursive: true, force: true });
   }
   fs.rmSync(dir, { recursive: true, force: true });
-};
+}
+
+module.exports = async () => sweep(process.env.WS_DOCTOR_CHILD_REGISTRY, (line) => process.stderr.write(`${line}\n`));
+module.exports.sweep = sweep;

@@ -46,6 +46,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'WS_DOCTOR_USER', purpose: 'Who the console and CLI user is for policy and audit (`local:<name>`).', unset: 'the login name' },
   { name: 'WS_DOCTOR_METRICS_PORT', purpose: 'Port of `/metrics`, `/healthz` and `/readyz` (digits; `0` = any free port). Wins over `telemetry.port`; the image\'s HEALTHCHECK reads it too.', unset: '9464 in Slack modes, off in the console' },
   { name: 'WS_DOCTOR_DEBUG', purpose: 'Any non-empty value prints the stack trace of an unexpected start-up error (people get the message only).', unset: 'message only' },
+  { name: 'WS_DOCTOR_CHILD_REGISTRY', purpose: "An absolute directory where the demo's redis-server and Prometheus list their pids while they run (the test suite sets it, and its teardown stops any a test left behind).", unset: 'no list' },
   { name: 'LOG_LEVEL', purpose: "The bot's log level (pino: `trace`, `debug`, `info`, `warn`, `error`); Slack SDK lines follow it.", unset: '`info`' },
   { name: 'NO_COLOR', purpose: 'Any non-empty value turns terminal colours off (https://no-color.org).', unset: 'colour on a terminal' },
   { name: 'TERM', purpose: '`dumb` turns colours and the spinner off (editor shells, CI logs).', unset: 'as the terminal says' },

@@ -30,7 +30,7 @@ export function registerChild(pid: number, binary: string, tmpDir?: string): voi
     .filter((l) => !/src\/demo\/|node:internal|node_modules/.test(l))
     .slice(0, 3);
   try {
-    fs.writeFileSync(path.join(d, String(pid)), JSON.stringify({ pid, binary, startedBy, parent: process.pid, ...(tmpDir ? { tmpDir } : {}) }));
+    fs.writeFileSync(path.join(d, String(pid)), JSON.stringify({ pid, binary, startedBy, parent: process.pid, parentCommand: process.argv.slice(1).join(' ').slice(0, 300), ...(tmpDir ? { tmpDir } : {}) }));
   } catch {
     // The registry is a safety net for tests; a server runs whether or not it could be listed.
   }

@@ -1,9 +1,11 @@
 /**
  * The demo console on a real 80-column terminal (tmux, its own server socket): what a person sees after
  * `status`. tmux marks lines the terminal itself had to wrap; joining those (`capture-pane -J`) and finding none
- * longer than 80 columns proves the console wrapped everything itself, with its own indents.
+ * longer than 80 columns proves the console wrapped everything itself, with its own indents. And when the
+ * terminal goes away (tmux killed: SIGHUP), the demo stops the servers it started instead of orphaning them.
  */
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,11 +29,21 @@ async function until(what: string, ok: (s: string) => boolean, ms = 40000): Prom
   }
 }
 
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'wsd-tty-'));
-  socket = path.join(dir, 'tmux.sock');
+function startDemoTerminal(name: string): void {
+  socket = path.join(dir, `${name}.sock`);
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
   tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'demo', '-x', '80', '-y', '60', `cd ${ROOT} && TERM=xterm-256color ${tsx} src/cli.ts demo`);
+}
+
+const listening = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const c = net.connect({ host: '127.0.0.1', port }, () => (c.destroy(), resolve(true)));
+    c.once('error', () => resolve(false));
+  });
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'wsd-tty-'));
+  startDemoTerminal('tmux');
 });
 
 afterAll(() => {
@@ -58,4 +70,21 @@ test('status on an 80-column terminal: nothing wraps on its own, rows keep their
   for (const l of after) expect(l.length - l.trimStart().length).toBe(column);
   expect(s).not.toMatch(/`|\[share\]|\/ws (status|check|help)/);
   tmux('send-keys', '-t', 'demo', 'quit', 'Enter');
+});
+
+test('the terminal closing (tmux killed, SIGHUP) stops the demo and the redis-server and Prometheus it started', async () => {
+  startDemoTerminal('hangup');
+  const s = await until('the prompt', (x) => /^ws> /m.test(x));
+  const redisPort = Number(/redis redis:\/\/127\.0\.0\.1:(\d+)/.exec(s)?.[1]);
+  const promPort = Number(/prometheus http:\/\/127\.0\.0\.1:(\d+)/.exec(s)?.[1]);
+  expect([await listening(redisPort), await listening(promPort)]).toEqual([true, true]);
+  tmux('kill-server');
+  // Before: Prometheus (which takes SIGHUP as "reload") ran on with the demo gone.
+  const end = Date.now() + 20000;
+  let up = [true, true];
+  while (Date.now() < end && up.some(Boolean)) {
+    await new Promise((r) => setTimeout(r, 250));
+    up = [await listening(redisPort), await listening(promPort)];
+  }
+  expect({ redis: up[0], prometheus: up[1] }).toEqual({ redis: false, prometheus: false });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startRedisServer } from '../peers/redis';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const teardown = require('../global-teardown.js') as () => Promise<void>;
+const { sweep } = require('../global-teardown.js') as { sweep: (dir: string, say: (line: string) => void) => void };
 
 const alive = (pid: number): boolean => {
   try {
@@ -35,7 +35,9 @@ test('a server left running is listed with who started it, and the teardown stop
     await new Promise((r) => setTimeout(r, 100));
     expect(fs.readdirSync(dir)).toEqual([String(leaked.pid)]);
 
-    await teardown();
+    const said: string[] = [];
+    sweep(dir, (line) => said.push(line));
+    expect(said).toEqual([expect.stringMatching(new RegExp(`stopped a leftover redis-server \\(pid ${leaked.pid}\\), started by .*child-registry\\.test\\.ts`))]);
     for (let i = 0; i < 50 && alive(leaked.pid); i++) await new Promise((r) => setTimeout(r, 50));
     expect(alive(leaked.pid)).toBe(false);
     expect(fs.existsSync(dir)).toBe(false);
