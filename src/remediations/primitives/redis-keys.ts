@@ -118,7 +118,7 @@ export interface FlushOptions {
    * How the walk runs:
    * - `script`: each server call is one Lua script (EVALSHA) that runs up to `scansPerCall` SCANs and UNLINKs
    *   what they match, on the server. The key names never cross the wire (no reply of 500 names, no 500-argument
-   *   command to parse), so the server does a third less work per key and the walk is that much faster; other
+   *   command to parse), and the walk takes a third less time (bench/flush.ts, 1 M of 2 M keys: 4.6 → 3.1 s); other
    *   clients are served between calls, and one call blocks the server for at most `scansPerCall × scanCount`
    *   slots (~2 ms at the defaults: 1,500 slots measured the best trade, bench/flush.ts — fewer per call pay
    *   more round trips, more per call make another client's p99 climb past 4 ms).
