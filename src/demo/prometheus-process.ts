@@ -3,7 +3,6 @@
  * generated config and TSDB in a temp dir and a 1 s scrape interval: the demo stack's monitoring and the test
  * suite's. Stopped by pid, never by name (another Prometheus may run on this machine); the temp dir is removed.
  */
-import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { freePort } from '../util/net';
 import { registerChild, unregisterChild } from './child-registry';
+import { spawnTiedToParent } from './spawn-tied';
 
 export interface ScrapeTargetSpec {
   job: string;
@@ -70,7 +70,7 @@ export async function startPrometheus(opts: {
   const configFile = path.join(dir, 'prometheus.yml');
   await writeFile(configFile, YAML.stringify(config));
 
-  const child = spawn(
+  const child = spawnTiedToParent(
     binary,
     [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
     { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -2,8 +2,9 @@
  * Spawns a private `redis-server` on a free loopback port with no persistence: the demo stack's Redis and the
  * test suite's. Stopped by pid, never by name (another Redis may run on this machine).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { registerChild, unregisterChild } from './child-registry';
+import { spawnTiedToParent } from './spawn-tied';
 import { freePort, waitForPort } from '../util/net';
 
 export interface RedisProcess {
@@ -17,7 +18,7 @@ export interface RedisProcess {
 export async function startRedisServer(opts: { port?: number; binary?: string; dataDir?: string } = {}): Promise<RedisProcess> {
   const port = opts.port ?? (await freePort());
   const binary = opts.binary ?? 'redis-server';
-  const child: ChildProcess = spawn(
+  const child: ChildProcess = spawnTiedToParent(
     binary,
     [
       '--bind',
