@@ -29,8 +29,12 @@ async function until(what: string, ok: (s: string) => boolean, ms = 40000): Prom
   }
 }
 
+/** Every tmux server this file started: afterAll kills them all (a skipped or failed test may leave one running). */
+const sockets: string[] = [];
+
 function startDemoTerminal(name: string): void {
   socket = path.join(dir, `${name}.sock`);
+  sockets.push(socket);
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
   tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'demo', '-x', '80', '-y', '60', `cd ${ROOT} && TERM=xterm-256color ${tsx} src/cli.ts demo`);
 }
@@ -47,10 +51,12 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  try {
-    tmux('kill-server');
-  } catch {
-    /* already gone */
+  for (const s of sockets) {
+    try {
+      execFileSync('tmux', ['-S', s, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      /* already gone */
+    }
   }
   rmSync(dir, { recursive: true, force: true });
 });
