@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from './config/schema';
 import type { Doctor } from './core/doctor';
 import type { Overall } from './diagnosis/types';
-import { closestWord } from './cli-suggest';
+import { closest } from './util/closest';
 
 /** Everything else is required on first use, by the command that needs it (cli-lazy.ts says why). */
 const lazy = (): typeof import('./cli-lazy') => require('./cli-lazy') as typeof import('./cli-lazy');
@@ -242,7 +242,7 @@ export function buildProgram(): Command {
     .action(async (_o: unknown, cmd: Command) => {
       if (cmd.args.length > 0) {
         const word = cmd.args[0] ?? '';
-        const guess = closestWord(word, program.commands.map((c) => c.name()));
+        const guess = closest(word, program.commands.map((c) => c.name()));
         program.error(`error: unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}`, { exitCode: EXIT.usage, code: 'commander.unknownCommand' });
       }
       const opts = program.opts<GlobalOpts>();

@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { redact } from '../telemetry/redact';
 
 function dir(): string | undefined {
   const d = process.env.WS_DOCTOR_CHILD_REGISTRY;
@@ -30,7 +31,7 @@ export function registerChild(pid: number, binary: string, tmpDir?: string): voi
     .filter((l) => !/src\/demo\/|node:internal|node_modules/.test(l))
     .slice(0, 3);
   try {
-    fs.writeFileSync(path.join(d, String(pid)), JSON.stringify({ pid, binary, startedBy, parent: process.pid, parentCommand: process.argv.slice(1).join(' ').slice(0, 300), ...(tmpDir ? { tmpDir } : {}) }));
+    fs.writeFileSync(path.join(d, String(pid)), JSON.stringify({ pid, binary, startedBy, parent: process.pid, parentCommand: redact(process.argv.slice(1).join(' ')).slice(0, 300), ...(tmpDir ? { tmpDir } : {}) }));
   } catch {
     // The registry is a safety net for tests; a server runs whether or not it could be listed.
   }

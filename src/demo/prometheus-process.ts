@@ -3,12 +3,12 @@
  * generated config and TSDB in a temp dir and a 1 s scrape interval: the demo stack's monitoring and the test
  * suite's. Stopped by pid, never by name (another Prometheus may run on this machine); the temp dir is removed.
  */
-import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { freePort } from '../util/net';
+import { which } from '../util/which';
 import { registerChild, unregisterChild } from './child-registry';
 import { spawnTiedToParent } from './spawn-tied';
 
@@ -30,20 +30,7 @@ export const PROMETHEUS_INSTALL_HINT = 'install it with: apt-get update && apt-g
 
 /** Whether `binary` (default `prometheus`) is an executable file on PATH (or, with a slash, at that path). */
 export function prometheusAvailable(binary = 'prometheus'): boolean {
-  const candidates = binary.includes(path.sep)
-    ? [binary]
-    : (process.env.PATH ?? '')
-        .split(path.delimiter)
-        .filter(Boolean)
-        .map((dir) => path.join(dir, binary));
-  return candidates.some((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return which(binary) !== undefined;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -9,26 +9,12 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
+import { which } from '../util/which';
 
 const SETPRIV = '/usr/bin/setpriv';
 
-function onPath(binary: string): string | undefined {
-  if (binary.includes('/')) return fs.existsSync(binary) ? binary : undefined;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const p = path.join(dir || '.', binary);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 export function spawnTiedToParent(binary: string, args: string[], opts: SpawnOptions): ChildProcess {
-  const resolved = process.platform === 'linux' && fs.existsSync(SETPRIV) ? onPath(binary) : undefined;
+  const resolved = process.platform === 'linux' && fs.existsSync(SETPRIV) ? which(binary) : undefined;
   if (!resolved) return spawn(binary, args, opts);
   return spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', resolved, ...args], opts);
 }

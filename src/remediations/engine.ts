@@ -290,9 +290,9 @@ export class RemediationEngine {
 
   // ------------------------------------------------------------------------------------------------ decide
 
-  /** Load, change and compare-and-set one request; undefined when it is gone or someone else changed it first. */
   /**
-   * Read-modify-write of one request by compare-and-set. With `expected`, the write happens only if the request
+   * Read-modify-write of one request by compare-and-set; undefined when it is gone or someone else changed it
+   * first. With `expected`, the write happens only if the request
    * is still the one the caller read — except for the card's whereabouts (`message`, `dms`, `lostChannel`),
    * which the chat adapter writes while a run goes on: a card moving to direct messages must never make the
    * engine's next step (approved, executing, succeeded…) look like someone else's, or that step is silently not

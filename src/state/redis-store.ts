@@ -15,7 +15,7 @@
  */
 import Redis from 'ioredis';
 import { redisUrlWithPassword } from '../util/redis-url';
-import { RedisScript as Script } from '../util/redis-script';
+import { RedisScript } from '../util/redis-script';
 import type { Lease, LogRecord, StateStore, StoredValue } from './store';
 import { StateStoreError } from './store';
 
@@ -31,7 +31,7 @@ export interface RedisStoreOptions {
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 // KEYS: kv, ver, idx · ARGV: json, ttl ('' = none), key, expected version ('' = unconditional)
-const PUT = new Script(
+const PUT = new RedisScript(
   `if ARGV[4] ~= '' then
      local cur = redis.call('HGET', KEYS[1], 'ver') or '0'
      if cur ~= ARGV[4] then return false end
@@ -45,7 +45,7 @@ const PUT = new Script(
 );
 
 // KEYS: kv · → {v, ver, pttl} or false
-const GET = new Script(
+const GET = new RedisScript(
   `local r = redis.call('HMGET', KEYS[1], 'v', 'ver')
    if not r[1] then return false end
    return {r[1], r[2], redis.call('PTTL', KEYS[1])}`,
@@ -53,10 +53,10 @@ const GET = new Script(
 );
 
 // KEYS: kv, idx · ARGV: key
-const DEL = new Script(`redis.call('ZREM', KEYS[2], ARGV[1]); return redis.call('DEL', KEYS[1])`, 2);
+const DEL = new RedisScript(`redis.call('ZREM', KEYS[2], ARGV[1]); return redis.call('DEL', KEYS[1])`, 2);
 
 // KEYS: idx · ARGV: min, max, limit, kv prefix · → flat {key, v, ver, pttl, …}; drops index entries of expired keys
-const LIST = new Script(
+const LIST = new RedisScript(
   `local out, n, offset, limit = {}, 0, 0, tonumber(ARGV[3])
    while n < limit and offset < 20000 do
      local keys = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', offset, 200)
@@ -79,7 +79,7 @@ const LIST = new Script(
 );
 
 // KEYS: kv, ver, idx · ARGV: by, ttl ('' = none), key
-const INCR = new Script(
+const INCR = new RedisScript(
   `local cur = redis.call('HGET', KEYS[1], 'v')
    local base = 0
    if cur then base = tonumber(cur); if not base then return redis.error_reply('not a number') end end
@@ -93,7 +93,7 @@ const INCR = new Script(
 );
 
 // KEYS: lease, fence · ARGV: holder, ttl · → {fence, exp} or false
-const ACQUIRE = new Script(
+const ACQUIRE = new RedisScript(
   `${NOW}
    local cur = redis.call('HMGET', KEYS[1], 'holder', 'fence', 'exp')
    local exp = now + tonumber(ARGV[2])
@@ -109,7 +109,7 @@ const ACQUIRE = new Script(
 );
 
 // KEYS: lease · ARGV: holder, fence, ttl ('' = release) · → exp, 1 (released) or false
-const RENEW = new Script(
+const RENEW = new RedisScript(
   `${NOW}
    local cur = redis.call('HMGET', KEYS[1], 'holder', 'fence', 'exp')
    if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] or not cur[3] or tonumber(cur[3]) <= now then return false end
@@ -121,7 +121,7 @@ const RENEW = new Script(
 );
 
 // KEYS: log, logseq · ARGV: json · → seq
-const APPEND = new Script(
+const APPEND = new RedisScript(
   `${NOW}
    local s = redis.call('INCR', KEYS[2])
    redis.call('XADD', KEYS[1], s .. '-0', 'at', now, 'v', ARGV[1])
@@ -130,7 +130,7 @@ const APPEND = new Script(
 );
 
 // KEYS: log, logseq · ARGV: keep
-const TRIM = new Script(
+const TRIM = new RedisScript(
   `local last = tonumber(redis.call('GET', KEYS[2]) or '0')
    local first = last - tonumber(ARGV[1])
    if first >= 1 then redis.call('XTRIM', KEYS[1], 'MINID', (first + 1) .. '-0') end

@@ -12,8 +12,15 @@ import type Redis from 'ioredis';
 import { redact } from '../../telemetry/redact';
 import { RedisScript } from '../../util/redis-script';
 
-/** An error the server answered with (a ReplyError), as opposed to a connection that failed. */
-const isServerReply = (err: unknown): boolean => err instanceof Error && err.name === 'ReplyError';
+/**
+ * Why the server refused the script, when `err` means "this server takes no scripts": only an error the server
+ * answered (a ReplyError — a connection error would fail the client path the same way), only on the very first
+ * call (after that, a failure is a failure), and only when the script path was not asked for by name.
+ */
+function scriptRefusal(err: unknown, via: 'auto' | 'script' | 'client' | undefined, firstCall: boolean): string | undefined {
+  if (via === 'script' || !firstCall || !(err instanceof Error) || err.name !== 'ReplyError') return undefined;
+  return err.message.split('\n')[0]!.slice(0, 200);
+}
 
 export interface KeyCount {
   count: number;
@@ -93,8 +100,7 @@ export async function countMatching(client: Redis, pattern: string, opts: CountO
     try {
       r = await step(cursor, want - samples.length);
     } catch (err) {
-      // The same rule as the flush: only a server refusing the very first script call switches paths.
-      if (!first || opts.via === 'script' || !isServerReply(err)) throw err;
+      if (!scriptRefusal(err, opts.via, first)) throw err;
       step = countByClient(client, pattern, scanCount);
       first = false;
       continue;
@@ -291,10 +297,8 @@ export async function unlinkMatching(client: Redis, pattern: string, opts: Flush
     await walkByScript(client, pattern, opts, walk);
     return walk.result('script');
   } catch (err) {
-    // Only a refusal of the very first call means "this server takes no scripts": after that, a failure is a
-    // failure (and a connection error is never a refusal — the client path would fail the same way).
-    if (via === 'script' || walk.batches > 0 || walk.cursor !== '0' || !isServerReply(err)) throw err;
-    const refused = String((err as Error).message).split('\n')[0]!.slice(0, 200);
+    const refused = scriptRefusal(err, via, walk.batches === 0 && walk.cursor === '0');
+    if (!refused) throw err;
     await walkByClient(client, pattern, opts, walk);
     return walk.result('client', refused);
   }
