@@ -87,8 +87,15 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
   // A remediation already executing may finish (its verification included) while the bound leaves time to tell
   // Slack; one still going then is recorded `interrupted` by this process (audit, request, card), its action
   // aborted and its locks released — never re-run. (A bot killed outright leaves that to the next sweep.)
+  // Presses Slack was already told were received (an approval still awaiting its redelivery claim) are
+  // remediation work too, waited for first: they may yet hand the engine a run. The Slack app sets this.
+  let pressesInFlight: (deadline: number) => Promise<unknown> = async () => undefined;
   lifecycle.on('work', 'remediations', async (deadline) => {
-    if (await settledBy(doctor.remediations.idle(), deadline - SHUTDOWN_TELL_MS)) return;
+    const settled = (async () => {
+      await pressesInFlight(deadline - SHUTDOWN_TELL_MS);
+      await doctor.remediations.idle();
+    })();
+    if (await settledBy(settled, deadline - SHUTDOWN_TELL_MS)) return;
     const cut = await doctor.remediations.interruptRunning('the bot was stopped (shutdown)');
     logger.warn(`shutdown: ${cut.length} remediation(s) still executing recorded as interrupted: ${cut.map((r) => `${r.id} ${r.action}`).join(', ')}`);
   });
@@ -142,6 +149,7 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
       return mode === 'socket' ? 'socket mode connected' : `http receiver on port ${app.port}`;
     });
     lifecycle.on('intake', 'slack-receiver', () => app.stopIntake());
+    pressesInFlight = (deadline) => app.idle(Math.max(0, deadline - Date.now()));
     lifecycle.on('flush', 'slack-queue', async (deadline) => {
       await app.flush(deadline);
     });

@@ -97,6 +97,8 @@ export class RemediationEngine {
   private readonly live = new Map<string, { abort: AbortController; release: () => Promise<void> }>();
   /** Runs shutdown recorded as interrupted: they write nothing more (the process is going away). */
   private readonly cutOff = new Set<string>();
+  /** Set by interruptRunning: this instance is going away and starts no more runs (why, for the presser). */
+  private closing: string | undefined;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
 
@@ -146,9 +148,9 @@ export class RemediationEngine {
     this.timer = undefined;
   }
 
-  /** Wait for executions this instance started (graceful stop, tests). */
+  /** Wait for executions this instance started, also those started while waiting (graceful stop, tests). */
   async idle(): Promise<void> {
-    await Promise.all([...this.running.values()]);
+    while (this.running.size) await Promise.allSettled([...this.running.values()]);
   }
 
   async get(id: string): Promise<RemediationRequest | undefined> {
@@ -342,6 +344,8 @@ export class RemediationEngine {
    * A second call for the same request — a double click, a Slack retry, another replica — returns `already`.
    */
   async approve(id: string, who: Principal, presented: { previewId: string; digest: string }, channel?: string): Promise<Outcome> {
+    // Still pending, for another replica or this bot once it is back: nothing was decided.
+    if (this.closing) return { kind: 'refused', reason: `${this.closing}: your approval was not recorded and nothing ran; approve it again in a minute`, ...(await this.maybe(id).catch(() => ({}))) };
     const cur = await this.opts.store.get<RemediationRequest>(key(id));
     if (!cur) return { kind: 'refused', reason: `no remediation request ${id}` };
     const r = cur.value;
@@ -366,6 +370,11 @@ export class RemediationEngine {
     // Tracked from the approval on (not from the run's start): a shutdown arriving in between waits for it too.
     const run = (async () => {
       await this.record({ env: r.env, action: r.action, request: id, step: 'approved', who, detail: { previewId: r.preview.id, digest: r.preview.digest } });
+      // The stop cut off what was running while this approval was being recorded: it never starts.
+      if (this.closing) {
+        const cut = await this.interrupt(id, { version: approved.version, value: approved.request }, `${this.closing} before executing it: nothing was done; request it again`);
+        return { kind: 'done' as const, request: cut ?? (await this.get(id)) ?? approved.request };
+      }
       return this.run(approved.request, approved.version);
     })().finally(() => this.running.delete(id));
     this.running.set(id, run);
@@ -540,6 +549,7 @@ export class RemediationEngine {
    * released. Interrupted is final: no sweep and no next start runs it again. Returns the requests it cut off.
    */
   async interruptRunning(why: string): Promise<RemediationRequest[]> {
+    this.closing = why;
     const cut: RemediationRequest[] = [];
     for (const id of [...this.running.keys()]) {
       this.cutOff.add(id);

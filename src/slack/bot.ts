@@ -173,7 +173,11 @@ export class SlackBot {
 
   // ── /ws ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-  async onCommand(cmd: CommandInput, ack: (body?: AckBody) => Promise<void>, retryNum?: number): Promise<void> {
+  onCommand(cmd: CommandInput, ack: (body?: AckBody) => Promise<void>, retryNum?: number): Promise<void> {
+    return this.entered(this.command(cmd, ack, retryNum));
+  }
+
+  private async command(cmd: CommandInput, ack: (body?: AckBody) => Promise<void>, retryNum?: number): Promise<void> {
     this.turns.inbound();
     const key = `cmd:${cmd.trigger_id || cmd.response_url}`;
     // In memory only: Slack does not retry slash commands, and the ack must not wait on the state store.
@@ -234,7 +238,11 @@ export class SlackBot {
    * `@ws-doctor status` does what `/ws status` does, answered in the thread of the mention (a mention is written
    * in public, so the answer is too, without filling the channel): "Running…" first, then the answer in place.
    */
-  async onMention(e: MentionInput, retryNum?: number): Promise<void> {
+  onMention(e: MentionInput, retryNum?: number): Promise<void> {
+    return this.entered(this.mention(e, retryNum));
+  }
+
+  private async mention(e: MentionInput, retryNum?: number): Promise<void> {
     this.turns.inbound();
     if (e.eventId && !(await this.dedupe.claim(`evt:${e.eventId}`))) {
       this.log.info(`ignored a redelivered app_mention (retry ${retryNum ?? '?'})`);
@@ -259,7 +267,11 @@ export class SlackBot {
 
   // ── buttons ─────────────────────────────────────────────────────────────────────────────────────────────────
 
-  async onAction(a: ActionInput, ack: () => Promise<void>): Promise<void> {
+  onAction(a: ActionInput, ack: () => Promise<void>): Promise<void> {
+    return this.entered(this.action(a, ack));
+  }
+
+  private async action(a: ActionInput, ack: () => Promise<void>): Promise<void> {
     this.turns.inbound();
     await ack();
     const parsed = parseActionId(a.actionId);
@@ -284,7 +296,11 @@ export class SlackBot {
   }
 
   /** A modal of a form submitted: validated and acked (errors per field, or closed), the work tracked. */
-  async onViewSubmission(v: ViewSubmissionInput, ack: (body: ViewAck) => Promise<void>): Promise<void> {
+  onViewSubmission(v: ViewSubmissionInput, ack: (body: ViewAck) => Promise<void>): Promise<void> {
+    return this.entered(this.viewSubmission(v, ack));
+  }
+
+  private async viewSubmission(v: ViewSubmissionInput, ack: (body: ViewAck) => Promise<void>): Promise<void> {
     this.turns.inbound();
     const work = await this.forms.submission(v, ack);
     if (work) this.track(work);
@@ -352,7 +368,11 @@ export class SlackBot {
 
   // ── App Home ────────────────────────────────────────────────────────────────────────────────────────────────
 
-  async onHomeOpened(e: HomeOpenedInput, retryNum?: number): Promise<void> {
+  onHomeOpened(e: HomeOpenedInput, retryNum?: number): Promise<void> {
+    return this.entered(this.homeOpened(e, retryNum));
+  }
+
+  private async homeOpened(e: HomeOpenedInput, retryNum?: number): Promise<void> {
     if (e.eventId && !(await this.dedupe.claim(`evt:${e.eventId}`))) {
       this.log.info(`ignored a redelivered app_home_opened (retry ${retryNum ?? '?'})`);
       return;
@@ -422,6 +442,21 @@ export class SlackBot {
       if (isStatus) this.home.setRunning(plan.env, false);
       else if (plan.slow) this.home.refreshSoon();
     }
+  }
+
+  /**
+   * An entry point is work from its first line, not only from where it hands a job to track(): before that it
+   * awaits the state store (the redelivery claim) with the click already acked, and a stop arriving then found
+   * nothing to wait for — the approval Slack had been told was received was never applied. Its failure still
+   * goes to the caller (Bolt) as before.
+   */
+  private entered(p: Promise<void>): Promise<void> {
+    const held: Promise<void> = p.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => this.work.delete(held));
+    this.work.add(held);
+    return p;
   }
 
   private track(p: Promise<unknown>): void {

@@ -7,8 +7,11 @@ import { rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import Redis from 'ioredis';
 import { startBotProcess, type BotProcess } from '../peers/bot-process';
-import { REPO_ROOT, startSlackStandIn, type SlackStandIn } from '../peers/slack-api';
+import { startRedisServer } from '../peers/redis';
+import { postEvent } from '../peers/slack-drivers';
+import { REPO_ROOT, startSlackStandIn, visibleText, type SlackStandIn } from '../peers/slack-api';
 import { blackHole, deadPort, type FaultServer } from './faults';
 import { chaosRow, observe } from './row';
 
@@ -40,11 +43,11 @@ function hungEnv(): Record<string, unknown> {
   };
 }
 
-async function bot(extra: Record<string, unknown> = {}, opts: { waitReady?: boolean; stateDir?: string } = {}): Promise<BotProcess> {
+async function bot(extra: Record<string, unknown> = {}, opts: { waitReady?: boolean; stateDir?: string; secret?: string } = {}): Promise<BotProcess> {
   return startBotProcess({
     config: { defaultEnv: 'chaos', environments: { chaos: hungEnv() }, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), ...extra },
     http: true,
-    env: { SLACK_BOT_TOKEN: standIn.botToken, SLACK_SIGNING_SECRET: randomBytes(8).toString('hex'), SLACK_API_URL: standIn.apiUrl },
+    env: { SLACK_BOT_TOKEN: standIn.botToken, SLACK_SIGNING_SECRET: opts.secret ?? randomBytes(8).toString('hex'), SLACK_API_URL: standIn.apiUrl },
     ...(opts.waitReady === false ? { waitReady: false } : {}),
   });
 }
@@ -111,5 +114,26 @@ chaosRow('the state folder is replaced by a file while the bot runs', '/readyz 5
   } finally {
     await b.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+chaosRow('SIGTERM just after Slack got the ack of a mention whose redelivery claim waits on a stalled state store (CLIENT PAUSE WRITE)', 'the stop waits for it: the answer is posted in the thread, then exit 0', async () => {
+  const redis = await startRedisServer();
+  const admin = new Redis(redis.url);
+  const secret = randomBytes(8).toString('hex');
+  try {
+    const b = await bot({ state: { store: 'redis', redis: { url: `${redis.url}/1` } } }, { secret });
+    const { body, message } = standIn.appMention({ text: 'help', user: 'U0CHAOS' });
+    // Under the store's 1 s command timeout: the claim waits, then succeeds.
+    await admin.call('CLIENT', 'PAUSE', '800', 'WRITE');
+    const ack = await postEvent(b.eventsUrl as string, body, { secret });
+    b.signal('SIGTERM');
+    const code = await b.exited;
+    const answer = standIn.thread('C0OPS', message.ts)[0];
+    return observe(`ack ${ack.status}, exit ${code}, ${answer ? `answer in the thread ("${visibleText(answer).slice(0, 40)}…")` : 'no answer in the thread'}`, ack.status === 200 && code === 0 && !!answer && /remediate|status/.test(visibleText(answer)));
+  } finally {
+    await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+    admin.disconnect();
+    await redis.stop();
   }
 });

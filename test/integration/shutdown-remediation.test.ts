@@ -9,9 +9,12 @@
  *   container restarted once).
  * - Bound long enough: the restart finishes and is verified before the process exits (audit `verified`), the
  *   card says done.
+ * - SIGTERM while an acked approval still waits on the state store (CLIENT PAUSE WRITE holds its redelivery
+ *   claim): the stop waits for it, so the approval Slack was told about is carried out, not dropped pending.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import Redis from 'ioredis';
 import { AuditLog } from '../../src/remediations/audit';
 import type { RemediationRequest } from '../../src/remediations/request';
 import { RedisStore } from '../../src/state/redis-store';
@@ -163,4 +166,33 @@ test('SIGTERM the instant the approval click is acked: the run still counts as r
   const shown = { succeeded: /Done and verified/, interrupted: /Interrupted/, refused: /Refused/ }[req?.state as 'succeeded'];
   expect(visibleText(card)).toMatch(shown);
   expect(JSON.stringify(card.blocks)).not.toMatch(/wsd:approve/);
+});
+
+test('SIGTERM while the acked approval waits on the state store: the stop waits for it and the restart is carried out', async () => {
+  const b = await bot(90000);
+  const t0 = await startedAt();
+  // Writes to the state store stall for 0.8 s from here: the click's redelivery claim, right after its ack, waits.
+  const admin = new Redis(`${stateRedis.url}/1`);
+  try {
+    const { card, id } = await (async () => {
+      const before = new Set(standIn.channelMessages('C0OPS').map((m) => m.ts));
+      const cmd = standIn.slashCommand({ text: 'remediate restart-backend', user: 'U0ALICE', channel: 'C0OPS' });
+      standIn.acceptCommandAck(cmd, (await postSlashCommand(b.eventsUrl as string, cmd, { secret })).body);
+      const c = await waitFor(() => standIn.channelMessages('C0OPS').find((m) => !before.has(m.ts) && !m.threadTs && /Waiting for approval/.test(visibleText(m))), 'the card', 60000);
+      await admin.call('CLIENT', 'PAUSE', '800', 'WRITE'); // under the store's 1 s command timeout
+      const click = await postInteraction(b.eventsUrl as string, standIn.click(c, { kind: 'approve' }, 'U0BOB'), { secret });
+      expect(click.status).toBe(200);
+      return { card: c, id: /\b(r-[0-9a-f]{10})\b/.exec(visibleText(c))?.[1] ?? '' };
+    })();
+    b.signal('SIGTERM');
+    expect(await b.exited).toBe(0);
+    const req = (await store.get<RemediationRequest>(`remediation:${id}`))?.value;
+    expect(req?.state).toBe('succeeded');
+    expect((await steps(id)).map((x) => x.step)).toEqual(expect.arrayContaining(['approved', 'executing', 'verified']));
+    expect(await startedAt()).not.toBe(t0);
+    expect(visibleText(card)).toMatch(/Done and verified/);
+  } finally {
+    await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+    admin.disconnect();
+  }
 });

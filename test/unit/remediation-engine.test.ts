@@ -294,3 +294,58 @@ test('deny: the requester withdraws or an approver denies; a stranger cannot', a
   expect(await e.deny(r.id, bob)).toMatchObject({ kind: 'done', request: { state: 'denied', decidedBy: bob } });
   expect(await e.approve(r.id, bob, bound(r))).toMatchObject({ kind: 'already' });
 });
+
+test('a stop that cut off the running work: an approval arriving after it is refused and leaves the request pending; one already being recorded never starts', async () => {
+  const store = new MemoryStateStore(now);
+  const e = engine(store);
+  const late = await pending(e, 'api');
+  const racing = await pending(e, 'web');
+  // The approval of `racing` is being recorded (the store answers slowly) when the stop gives up waiting.
+  let release: () => void = () => undefined;
+  const slowGet = store.get.bind(store);
+  let held = false;
+  store.get = (async (k: string) => {
+    const v = await slowGet(k);
+    if (k === `remediation:${racing.id}` && !held) {
+      held = true;
+      await new Promise<void>((r) => (release = r));
+    }
+    return v;
+  }) as typeof store.get;
+  const approving = e.approve(racing.id, bob, bound(racing));
+  await new Promise((r) => setTimeout(r, 20));
+  expect(await e.interruptRunning('the bot was stopped (shutdown)')).toEqual([]);
+  release();
+  expect(await approving).toMatchObject({ kind: 'done', request: { state: 'interrupted', reason: expect.stringMatching(/stopped \(shutdown\) before executing it: nothing was done/) } });
+  await e.idle();
+
+  expect(await e.approve(late.id, bob, bound(late))).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/stopping|stopped \(shutdown\): your approval was not recorded and nothing ran/) });
+  expect((await e.get(late.id))?.state).toBe('pending');
+  expect(world.restarts).toBe(0);
+  expect((await e.audit.tail(20)).filter((a) => a.request === racing.id).map((a) => a.step)).toEqual(expect.arrayContaining(['approved', 'interrupted']));
+  expect(await e.audit.verify()).toMatchObject({ ok: true });
+});
+
+test('idle() also waits for a run that starts while it is waiting', async () => {
+  const e = engine(new MemoryStateStore(now));
+  const first = await pending(e, 'api');
+  const second = await pending(e, 'web');
+  let openFirst: () => void = () => undefined;
+  let openSecond: () => void = () => undefined;
+  world.gate = new Promise<void>((r) => (openFirst = r));
+  const a = e.approve(first.id, bob, bound(first));
+  await new Promise((r) => setTimeout(r, 20));
+  let idle = false;
+  const waiting = e.idle().then(() => (idle = true));
+  world.gate = new Promise<void>((r) => (openSecond = r)); // the first run already waits on its own gate
+  const b = e.approve(second.id, bob, bound(second));
+  await new Promise((r) => setTimeout(r, 20));
+  openFirst();
+  expect(await a).toMatchObject({ request: { state: 'succeeded' } });
+  await new Promise((r) => setTimeout(r, 50));
+  expect(idle).toBe(false); // the second run, started after idle() was called, is still going
+  openSecond();
+  await waiting;
+  expect(idle).toBe(true);
+  expect(await b).toMatchObject({ request: { state: 'succeeded' } });
+});
