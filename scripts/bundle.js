@@ -2,7 +2,8 @@
 /**
  * Builds the package's bin, `dist/cli.js`: the whole CLI in two files (esbuild: dist/ws-doctor.cli.js, the
  * command-line shell, and dist/ws-doctor.core.js, what the commands load) behind a small loader that keeps V8's
- * compiled code between runs (scripts/cli-loader.js).
+ * compiled code between runs (scripts/cli-loader.js); and a third, dist/ws-doctor.ask.js, the few KB a plain
+ * `status` runs first to ask a running bot (src/cli-socket/ask.ts).
  *
  * Why: a one-shot `ws-doctor status` (cron, CI) paid ~250 ms resolving, reading and compiling ~400 modules on
  * every run; one file compiled from a code cache costs a few ms. Run by `npm run build` (after tsc, whose other
@@ -51,10 +52,12 @@ const common = {
 // with the core bundle.
 const shell = esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src', 'cli.ts')], outfile: path.join(DIST, 'ws-doctor.cli.js'), external: [...external, './cli-lazy'] });
 const core = esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src', 'cli-lazy.ts')], outfile: path.join(DIST, 'ws-doctor.core.js') });
+// Third, tiny: what a plain `status` runs first to ask a running bot (src/cli-socket/ask.ts); Node builtins only.
+const ask = esbuild.buildSync({ ...common, entryPoints: [path.join(ROOT, 'src', 'cli-socket', 'ask.ts')], outfile: path.join(DIST, 'ws-doctor.ask.js') });
 fs.mkdirSync(DIST, { recursive: true });
 for (const f of fs.readdirSync(DIST)) if (/^ws-doctor\..*\.(js|cache|tmp)$/.test(f)) fs.rmSync(path.join(DIST, f), { force: true });
 const hash = crypto.createHash('sha256');
-for (const out of [...shell.outputFiles, ...core.outputFiles]) {
+for (const out of [...shell.outputFiles, ...core.outputFiles, ...ask.outputFiles]) {
   fs.writeFileSync(out.path, out.contents);
   hash.update(out.contents);
 }

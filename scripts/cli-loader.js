@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The package's bin (copied to dist/cli.js by scripts/bundle.js): runs the CLI's two bundles from V8's code
+ * The package's bin (copied to dist/cli.js by scripts/bundle.js): runs the CLI's bundles from V8's code
  * cache. dist/ws-doctor.cli.js (the shell: cli.ts + commander) runs first; dist/ws-doctor.core.js (1.8 MB, what
- * the commands load) only when a command asks for it, so `--help` never reads it. Compiling the core from source
+ * the commands load) only when a command asks for it, so `--help` never reads it. A plain `status` first runs
+ * dist/ws-doctor.ask.js (a few KB) to ask a running bot; only without an answer does the shell load. Compiling the core from source
  * costs 30–150 ms on every start; from the cache, a fraction — Node 20 has no built-in compile cache for
  * CommonJS (module.enableCompileCache is Node 22+).
  *
@@ -75,4 +76,13 @@ function load(name) {
   return loaded.get(name)?.exports ?? runBundle(name);
 }
 
-module.exports = load('ws-doctor.cli.js');
+// A plain `status` asks a running bot with the same config first (src/cli-socket/ask.ts): when it answers, the
+// process ends with its answer and the shell is never loaded. Anything else — or no bot — goes to the shell.
+if (isMain && process.argv.includes('status') && fs.existsSync(path.join(__dirname, 'ws-doctor.ask.js'))) {
+  load('ws-doctor.ask.js')
+    .answerFromRunningBot(process.argv.slice(2))
+    .catch(() => false)
+    .then((answered) => answered || load('ws-doctor.cli.js'));
+} else {
+  module.exports = load('ws-doctor.cli.js');
+}

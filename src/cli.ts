@@ -7,13 +7,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from './config/schema';
 import type { Doctor } from './core/doctor';
-import type { Overall } from './diagnosis/types';
+import { EXIT } from './diagnosis/exit-codes';
 import { closest } from './util/closest';
+import { answerFromRunningBot } from './cli-socket/ask';
 
 /** Everything else is required on first use, by the command that needs it (cli-lazy.ts says why). */
 const lazy = (): typeof import('./cli-lazy') => require('./cli-lazy') as typeof import('./cli-lazy');
 
-export const EXIT: Record<Overall | 'usage', number> = { ok: 0, degraded: 1, unknown: 1, down: 2, usage: 3 };
+export { EXIT };
 
 /**
  * Set by one-shot commands (everything but `start` and an interactive `demo`): once their answer is printed,
@@ -90,7 +91,8 @@ export function buildProgram(): Command {
     .command('status')
     .description('run every check once and print the verdict; exit 0 ok, 1 degraded, 2 down')
     .option('--json', 'print the full report as JSON')
-    .action(async (cmdOpts: { json?: boolean }) => {
+    .option('--standalone', 'run the checks in this process even when a running bot with the same config could answer')
+    .action(async (cmdOpts: { json?: boolean; standalone?: boolean }) => {
       oneShot = true;
       const opts = program.opts<GlobalOpts>();
       const config = load(opts);
@@ -246,7 +248,9 @@ export function buildProgram(): Command {
         program.error(`error: unknown command '${word}'${guess ? ` (did you mean '${guess}'?)` : ''}`, { exitCode: EXIT.usage, code: 'commander.unknownCommand' });
       }
       const opts = program.opts<GlobalOpts>();
-      await lazy().main().startBot(load(opts), { interactive: true, ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) });
+      await lazy()
+        .main()
+        .startBot(load(opts), { interactive: true, cliSocket: { configPath: opts.config }, ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}) });
     });
 
   program
@@ -269,6 +273,8 @@ async function exitFlushed(code: number): Promise<never> {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A plain `status` is answered by a running bot with the same config when there is one (cli-socket/ask.ts).
+  if (await answerFromRunningBot(argv.slice(2))) return;
   const program = buildProgram();
   let failed = false;
   try {

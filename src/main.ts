@@ -34,6 +34,11 @@ export interface StartOptions {
   /** `--metrics-port`: wins over `telemetry.port`; in the console it switches the endpoints on. */
   metricsPort?: number;
   logger?: Logger;
+  /**
+   * Answer `ws-doctor status` over the local socket (telemetry.cliSocket), for the config read from this file
+   * (undefined: $WS_DOCTOR_CONFIG or the built-in defaults). Absent: no socket (the demo's config is no file).
+   */
+  cliSocket?: { configPath: string | undefined };
 }
 
 export interface RunningBot {
@@ -109,6 +114,21 @@ export async function startBot(config: Config, opts: StartOptions): Promise<Runn
           process.once('SIGINT', () => resolve('SIGINT'));
           process.once('SIGTERM', () => resolve('SIGTERM'));
         });
+
+  if (opts.cliSocket && config.telemetry.cliSocket) {
+    const { StatusSocketServer } = await import('./cli-socket/server');
+    const socket = new StatusSocketServer({
+      doctor,
+      configPath: opts.cliSocket.configPath,
+      deadlineMs: (env) => config.environments[env]?.checks.deadlineMs ?? 5000,
+      log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+    });
+    const served = await socket.start();
+    if (served) {
+      lifecycle.on('intake', 'cli-socket', () => socket.stop());
+      logger.info(`answering \`ws-doctor status\` of this config on ${served}`);
+    }
+  }
 
   const port = opsPort(config, mode !== 'off', opts.metricsPort);
   let ops: OpsServer | undefined;

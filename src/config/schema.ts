@@ -325,6 +325,12 @@ export const telemetrySchema = z
       ),
     host: z.string().default('0.0.0.0').describe('Listen address of the metrics and health endpoints (`127.0.0.1` to keep them on the host).'),
     shutdownTimeoutMs: ms(20000, 'Longest a SIGTERM stop may take (running work finishes or is recorded as interrupted) before the process exits anyway.'),
+    cliSocket: z
+      .boolean()
+      .default(true)
+      .describe(
+        'The running bot answers `ws-doctor status` of the same user and config on this machine (same file and content, same secrets in the environment) over a Unix socket only that user may reach: a fresh run with warm code and open connections, so cron\'s and CI\'s one-shot status starts in a fraction of the time. Read-only; any doubt and the CLI runs the checks itself (`status --standalone` always does). false: the bot opens no socket.',
+      ),
   })
   .prefault({});
 

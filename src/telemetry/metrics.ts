@@ -38,6 +38,12 @@ export const metrics = {
     labelNames: ['env', 'overall'] as const,
     registers: [registry],
   }),
+  cliSocketAsks: new Counter({
+    name: 'ws_doctor_cli_socket_asks_total',
+    help: '`ws-doctor status` asks over the local socket: answered (a fresh run), declined or cut (the CLI ran alone).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  }),
   alertsFiring: new Gauge({
     name: 'ws_doctor_alerts_firing',
     help: 'Alerts currently firing, by rule and severity.',

@@ -4,9 +4,11 @@
  * Whole processes; bounds are generous (this guards against hangs, not for speed).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
+import { configFingerprint } from '../../src/cli-socket/fingerprint';
 import { runCli, type CliRun } from '../peers/cli-process';
 import { blackHole, deadPort, type FaultServer } from './faults';
 import { chaosRow, observe } from './row';
@@ -65,4 +67,66 @@ chaosRow('check redis: Redis accepts and never answers', 'answer, then exit at o
 chaosRow('status: whole stack dead (every port refuses)', 'exit 2 at once after the answer', async () => {
   const r = await runCli(['status', '--config', deadConfig], { killAfterMs: 30_000 });
   return observe(describeRun(r), r.code === 2 && (r.lingerMs ?? Infinity) < 1000);
+}, 40_000);
+
+/**
+ * Something on the socket a running bot would use (cli-socket/), behaving badly: the CLI must give up on it and
+ * answer by itself — here exit 2, the dead stack's verdict — never take its word or wait on it. `tmpdir` stands
+ * in for the temp dir (TMPDIR), so the folder's permissions can be set without touching other tests' bots.
+ */
+async function squatter(tmpdir: string, dirMode: number, behave: (s: net.Socket) => void): Promise<() => Promise<void>> {
+  const uid = process.getuid?.() as number;
+  const dir = path.join(tmpdir, `ws-doctor-${uid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.chmodSync(dir, dirMode);
+  const file = path.join(dir, `${configFingerprint(deadConfig, {})}.sock`);
+  const conns = new Set<net.Socket>();
+  const srv = net.createServer((s) => {
+    conns.add(s);
+    s.on('error', () => undefined);
+    s.resume();
+    behave(s);
+  });
+  await new Promise<void>((r) => srv.listen(file, () => r()));
+  return () =>
+    new Promise<void>((r) => {
+      for (const c of conns) c.destroy();
+      srv.close(() => r());
+    });
+}
+
+const FORGED = `${JSON.stringify({ v: 1, accepted: true, deadlineMs: 1000 })}\n${JSON.stringify({ v: 1, exit: 0, out: '✅ Healthy <!channel>' })}\n`;
+
+chaosRow('status: a process on the bot\'s socket accepts and never answers', 'gives up after 0.5 s, answers itself: exit 2', async () => {
+  const tmpdir = fs.mkdtempSync(path.join(tmp, 'sock-'));
+  const stop = await squatter(tmpdir, 0o700, () => undefined);
+  try {
+    const r = await runCli(['status', '--config', deadConfig], { env: { TMPDIR: tmpdir }, killAfterMs: 30_000 });
+    return observe(describeRun(r), r.code === 2 && /Down/.test(r.stdout) && (r.lingerMs ?? Infinity) < 1000);
+  } finally {
+    await stop();
+  }
+}, 40_000);
+
+chaosRow('status: the bot\'s socket answers a 5 MB line of garbage', 'bounded read, answers itself: exit 2', async () => {
+  const tmpdir = fs.mkdtempSync(path.join(tmp, 'sock-'));
+  const stop = await squatter(tmpdir, 0o700, (s) => s.write(Buffer.alloc(5 * 1024 * 1024, '<')));
+  try {
+    const r = await runCli(['status', '--config', deadConfig], { env: { TMPDIR: tmpdir }, killAfterMs: 30_000 });
+    return observe(describeRun(r), r.code === 2 && /Down/.test(r.stdout) && !r.stdout.includes('<<<<'));
+  } finally {
+    await stop();
+  }
+}, 40_000);
+
+chaosRow('status: a forged "healthy" answer on a socket in a folder other users may enter (0777)', 'the folder is refused, never connected to: the real verdict, exit 2', async () => {
+  const tmpdir = fs.mkdtempSync(path.join(tmp, 'sock-'));
+  let connected = 0;
+  const stop = await squatter(tmpdir, 0o777, (s) => (connected++, s.end(FORGED)));
+  try {
+    const r = await runCli(['status', '--config', deadConfig], { env: { TMPDIR: tmpdir }, killAfterMs: 30_000 });
+    return observe(`${describeRun(r)}; the squatter saw ${connected} connection(s)`, r.code === 2 && connected === 0 && !r.stdout.includes('<!channel>'));
+  } finally {
+    await stop();
+  }
 }, 40_000);

@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDemoBackend, DEMO_SERVICE_ACCOUNT, type DemoBackend } from '../../src/demo/index';
+import { freePort } from '../../src/util/net';
+import { sampleSum } from '../peers/bot-process';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
 
 jest.setTimeout(180_000);
@@ -143,4 +145,40 @@ test('a corrupt or foreign code cache is refused by V8: the bin still answers, a
   expect(check.stdout).toMatch(/redis/);
   expect(check.code).toBe(0);
   expect(cacheFor('ws-doctor.core.js', 'check')).toBeDefined();
+});
+
+test('with the bin running as the bot, the bin\'s `status` is answered by it (counted in its metrics); --standalone is not; the answer follows the stack', async () => {
+  const port = await freePort();
+  // Console mode (no Slack here); stdin stays open so it keeps running.
+  const bot = spawn(bin, ['start', '--config', configFile, '--metrics-port', String(port)], { cwd: clone, env: { PATH: process.env.PATH, HOME: clone, NO_COLOR: '1', ...pw }, stdio: ['pipe', 'ignore', 'pipe'] });
+  let logs = '';
+  bot.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+  const answered = async (): Promise<number> => sampleSum(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'ws_doctor_cli_socket_asks_total', { outcome: 'answered' });
+  try {
+    const until = Date.now() + 60_000;
+    while (!/answering `ws-doctor status` of this config/.test(logs)) {
+      if (Date.now() > until || bot.exitCode !== null) throw new Error(`the bot did not open its CLI socket:\n${logs}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const healthy = await run(bin, ['status', '--config', configFile], clone, pw);
+    expect(healthy.stdout).toMatch(/^✅ Healthy: all \d+ checks pass/);
+    expect(healthy.code).toBe(0);
+    expect(await answered()).toBe(1);
+    backend.faults.set('db-down', true);
+    try {
+      const down = await run(bin, ['status', '--config', configFile], clone, pw);
+      expect(down.stdout).toMatch(/^🔴 Down: The database is down/);
+      expect(down.code).toBe(2);
+      expect(await answered()).toBe(2);
+      const alone = await run(bin, ['status', '--config', configFile, '--standalone'], clone, pw);
+      expect(alone.code).toBe(2);
+      expect(await answered()).toBe(2);
+    } finally {
+      backend.faults.set('db-down', false);
+    }
+  } finally {
+    const gone = new Promise((r) => bot.once('exit', r));
+    bot.kill('SIGTERM');
+    await gone;
+  }
 });

@@ -22,6 +22,8 @@ export interface BotProcess {
   readonly pid: number;
   readonly metricsPort: number;
   readonly opsUrl: string;
+  /** The YAML file the bot was started with ($WS_DOCTOR_CONFIG; removed when the process ends). */
+  readonly configFile: string;
   /** HTTP mode: the Slack events URL. */
   readonly eventsUrl?: string;
   /** Everything the process wrote to stderr (its JSON log) so far. */
@@ -104,6 +106,7 @@ export async function startBotProcess(opts: BotProcessOptions): Promise<BotProce
     pid,
     metricsPort,
     opsUrl,
+    configFile: file,
     ...(slackPort !== undefined ? { eventsUrl: `http://127.0.0.1:${slackPort}/slack/events` } : {}),
     logs: () => stderr,
     exited,
