@@ -8,7 +8,7 @@
  */
 import net from 'node:net';
 import { configFingerprint, privateDir, socketDir, socketPath, userId, PROTOCOL } from './fingerprint';
-import { LineReader, MAX_ANSWER_BYTES, type BotAnswer, type StatusAsk } from './protocol';
+import { LineReader, MAX_ANSWER_BYTES, messageOf, type BotAnswer, type StatusAsk } from './protocol';
 
 /** How long a live bot takes to say "accepted" (its event loop answers within a tick even mid-run). */
 export const ACCEPT_MS = 500;
@@ -72,14 +72,8 @@ export function askRunningBot(o: AskOptions): Promise<BotReply | undefined> {
 }
 
 function parseAnswer(line: string): BotAnswer | undefined {
-  let a: unknown;
-  try {
-    a = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!a || typeof a !== 'object' || (a as { v?: unknown }).v !== PROTOCOL) return undefined;
-  const x = a as Record<string, unknown>;
+  const x = messageOf(line, PROTOCOL);
+  if (!x) return undefined;
   if (x.accepted === true && typeof x.deadlineMs === 'number' && x.deadlineMs > 0) return { v: PROTOCOL, accepted: true, deadlineMs: Math.min(x.deadlineMs, 10 * 60 * 1000) };
   if (typeof x.declined === 'string') return { v: PROTOCOL, declined: x.declined };
   if ((x.exit === 0 || x.exit === 1 || x.exit === 2) && typeof x.out === 'string') return { v: PROTOCOL, exit: x.exit as number, out: x.out };

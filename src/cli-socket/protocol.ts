@@ -24,6 +24,19 @@ export interface StatusAsk {
 
 export type BotAnswer = { v: number; accepted: true; deadlineMs: number } | { v: number; exit: number; out: string } | { v: number; declined: string };
 
+/** One line as a JSON object of this protocol's version, or undefined for anything else (garbage, another version). */
+export function messageOf(line: string, version: number): Record<string, unknown> | undefined {
+  let a: unknown;
+  try {
+    a = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!a || typeof a !== 'object' || Array.isArray(a)) return undefined;
+  const x = a as Record<string, unknown>;
+  return x.v === version ? x : undefined;
+}
+
 /** Longest request line the bot reads; a longer one is refused (it is nobody's status request). */
 export const MAX_ASK_BYTES = 4096;
 /** Longest answer line the CLI reads (a JSON report of every check is ~50 KB). */

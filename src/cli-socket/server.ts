@@ -12,7 +12,7 @@ import { statusMessage } from '../chat/status-message';
 import { renderForStream } from '../console/render';
 import { metrics } from '../telemetry/metrics';
 import { configFingerprint, privateDir, socketDir, socketPath, userId, PROTOCOL } from './fingerprint';
-import { LineReader, MAX_ASK_BYTES, type BotAnswer, type StatusAsk } from './protocol';
+import { LineReader, MAX_ASK_BYTES, messageOf, type BotAnswer, type StatusAsk } from './protocol';
 
 const ASK_TIMEOUT_MS = 2000;
 const MAX_CONCURRENT = 8;
@@ -154,15 +154,8 @@ function answers(file: string): Promise<boolean> {
 }
 
 function parseAsk(line: string): StatusAsk | undefined {
-  let a: unknown;
-  try {
-    a = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!a || typeof a !== 'object') return undefined;
-  const x = a as Record<string, unknown>;
-  if (x.v !== PROTOCOL || x.cmd !== 'status' || typeof x.json !== 'boolean') return undefined;
+  const x = messageOf(line, PROTOCOL);
+  if (!x || x.cmd !== 'status' || typeof x.json !== 'boolean') return undefined;
   if (x.env !== undefined && (typeof x.env !== 'string' || x.env.length > 100)) return undefined;
   const out = (x.out ?? {}) as Record<string, unknown>;
   const term = (x.term ?? {}) as Record<string, unknown>;
