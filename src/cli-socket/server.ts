@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { DoctorApi } from '../core/api';
 import { EXIT } from '../diagnosis/exit-codes';
 import { statusMessage } from '../chat/status-message';
@@ -16,6 +17,8 @@ import { LineReader, MAX_ASK_BYTES, messageOf, type BotAnswer, type StatusAsk } 
 
 const ASK_TIMEOUT_MS = 2000;
 const MAX_CONCURRENT = 8;
+const MAX_SWEPT = 200;
+const YOUNG_MS = 5000;
 
 export interface StatusSocketOptions {
   doctor: Pick<DoctorApi, 'status' | 'envNames' | 'defaultEnv'>;
@@ -53,13 +56,13 @@ export class StatusSocketServer {
       return undefined;
     }
     const file = socketPath(uid, fp);
-    if (fs.existsSync(file)) {
-      if (await answers(file)) {
-        this.o.log.info(`CLI socket: another bot with this config already answers on ${file}`);
-        return undefined;
-      }
-      fs.rmSync(file, { force: true }); // left by a bot that died
+    const mine = fs.existsSync(file) ? await listener(file) : 'none';
+    if (mine === 'live') {
+      this.o.log.info(`CLI socket: another bot with this config already answers on ${file}`);
+      return undefined;
     }
+    if (mine === 'dead') fs.rmSync(file, { force: true }); // left by a bot with this config that was killed
+    await sweepDead(dir);
     const server = net.createServer((sock) => this.serve(sock));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -143,13 +146,38 @@ export class StatusSocketServer {
   }
 }
 
-/** Whether something answers on `file` (a live bot), within a short bound. */
-function answers(file: string): Promise<boolean> {
+/**
+ * Removes the sockets in `dir` that nobody listens on any more (left by bots of other configs that were killed:
+ * a SIGKILL runs no clean-up), so the folder does not fill up with one dead file per config ever run.
+ * Only a refused connection counts as dead; at most MAX_SWEPT are looked at per start.
+ */
+async function sweepDead(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.sock')).slice(0, MAX_SWEPT);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.map(async (n) => {
+      const f = path.join(dir, n);
+      // Made in the last seconds: a bot between bind and listen refuses too (for microseconds) — leave it.
+      const young = Date.now() - (fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0) < YOUNG_MS;
+      if (!young && (await listener(f)) === 'dead') fs.rmSync(f, { force: true });
+    }),
+  );
+}
+
+/**
+ * Whether a bot listens on `file`: `live` when it connects, `dead` only when the kernel refuses (nothing listens
+ * there: ECONNREFUSED), `unknown` for anything else (a full backlog, no answer within 500 ms) — never removed.
+ */
+function listener(file: string): Promise<'live' | 'dead' | 'unknown'> {
   return new Promise((resolve) => {
     const s = net.connect(file);
-    const t = setTimeout(() => (s.destroy(), resolve(false)), 500);
-    s.on('connect', () => (clearTimeout(t), s.destroy(), resolve(true)));
-    s.on('error', () => (clearTimeout(t), resolve(false)));
+    const t = setTimeout(() => (s.destroy(), resolve('unknown')), 500);
+    s.on('connect', () => (clearTimeout(t), s.destroy(), resolve('live')));
+    s.on('error', (err: NodeJS.ErrnoException) => (clearTimeout(t), resolve(err.code === 'ECONNREFUSED' ? 'dead' : 'unknown')));
   });
 }
 

@@ -124,7 +124,7 @@ describe('bot and CLI on a real socket', () => {
     expect(await askRunningBot({ json: false, ...tty, environ: environ() })).toBeUndefined();
   });
 
-  test('a second bot with the same config leaves the socket to the first; a stale socket is taken over', async () => {
+  test('a second bot with the same config leaves the socket to the first; dead sockets (this config\'s and others\') are swept at start, live ones kept', async () => {
     const first = new StatusSocketServer({ doctor, configPath: undefined, deadlineMs: () => 1000, log: quiet, environ: environ() });
     const second = new StatusSocketServer({ doctor, configPath: undefined, deadlineMs: () => 1000, log: quiet, environ: environ() });
     const file = await first.start();
@@ -132,15 +132,29 @@ describe('bot and CLI on a real socket', () => {
     await second.stop();
     expect(fs.existsSync(file as string)).toBe(true);
     await first.stop();
-    // What a SIGKILLed bot leaves: a socket file nobody listens on (a real process listening there, killed).
-    const squatter = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(file)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((r) => squatter.stdout.once('data', r));
-    squatter.kill('SIGKILL');
-    await new Promise((r) => squatter.once('exit', r));
+    // What SIGKILLed bots leave: socket files nobody listens on (a real process listening there, killed) — this
+    // config's and another's; and a live listener of a third config, which must be kept.
+    const other = path.join(path.dirname(file as string), 'dead-other-config.sock');
+    const killed = async (at: string): Promise<void> => {
+      const p = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(at)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((r) => p.stdout.once('data', r));
+      p.kill('SIGKILL');
+      await new Promise((r) => p.once('exit', r));
+    };
+    await killed(file as string);
+    await killed(other);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(other, old, old); // a bot killed a minute ago (a younger one may be a bot still starting)
+    const liveFile = path.join(path.dirname(file as string), 'live-other-config.sock');
+    const live = net.createServer();
+    await new Promise<void>((r) => live.listen(liveFile, () => r()));
     expect(fs.statSync(file as string).isSocket()).toBe(true);
     expect(await askRunningBot({ json: false, ...tty, environ: environ() })).toBeUndefined(); // ECONNREFUSED
     const third = new StatusSocketServer({ doctor, configPath: undefined, deadlineMs: () => 1000, log: quiet, environ: environ() });
     expect(await third.start()).toBe(file);
+    expect(fs.existsSync(other)).toBe(false); // swept
+    expect(fs.statSync(liveFile).isSocket()).toBe(true); // kept
+    await new Promise<void>((r) => live.close(() => r()));
     expect(await askRunningBot({ json: false, ...tty, environ: environ() })).toMatchObject({ exit: 0 });
     await third.stop();
   });
