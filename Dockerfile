@@ -53,6 +53,9 @@ ENV NODE_ENV=production \
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json manifest.yml manifest.http.yml ./
+# `docker exec <container> ws-doctor status` (answered by the running bot over its socket: README, "Status from a
+# running bot"): the bin by its shebang, as npm would link it.
+RUN ln -s /app/dist/cli.js /usr/local/bin/ws-doctor
 # History and other bot state live here (mount a volume to keep them across restarts).
 VOLUME ["/app/.ws-doctor"]
 # Reading the Docker socket needs the socket's group: run with `--group-add $(stat -c %g /var/run/docker.sock)`,

@@ -99,10 +99,10 @@ export class StatusSocketServer {
 
   private serve(sock: net.Socket): void {
     this.open.add(sock);
-    sock.on('close', () => this.open.delete(sock));
-    sock.on('error', () => sock.destroy());
     const lines = new LineReader(MAX_ASK_BYTES);
     const timer = setTimeout(() => sock.destroy(), ASK_TIMEOUT_MS);
+    sock.on('close', () => (clearTimeout(timer), this.open.delete(sock)));
+    sock.on('error', () => sock.destroy());
     let asked = false;
     sock.on('data', (chunk: Buffer) => {
       if (asked) return;

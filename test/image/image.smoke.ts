@@ -5,7 +5,8 @@
  * 2. `podman build` of the real Dockerfile, unchanged but for its BASE/RUNTIME build arguments,
  * 3. the image started against the demo stack (redis-server + demo backend on loopback) in Slack HTTP mode,
  *    with the Slack stand-in as Slack: HEALTHCHECK turns healthy, `/ws status` is answered in Slack, `status`
- *    inside the container gives the verdict, the process runs as a non-root user, SIGTERM stops it cleanly.
+ *    inside the container (`ws-doctor status`, answered by the running bot over its socket; and `--standalone`)
+ *    gives the verdict, the process runs as a non-root user, SIGTERM stops it cleanly.
  *
  * The podman store (overlay) lives in the cache folder too, so a rerun reuses the build's layers. The size is
  * printed for the report.
@@ -173,10 +174,16 @@ test('the image runs as a non-root user, turns healthy, answers /ws status in Sl
   const msg = await waitFor(() => standIn.ephemerals('U0ALICE')[0], 'the private answer', 30000);
   await waitFor(() => /Healthy/.test(visibleText(msg)), 'a healthy verdict in Slack', 30000);
 
-  // The CLI inside the image answers too (exit 0 = ok).
-  const cli = await run('podman', ['exec', name, 'node', 'dist/cli.js', 'status']);
+  // The CLI inside the image answers too (exit 0 = ok): `ws-doctor status` is answered by the running bot over its
+  // socket (same config and environment as the bot's); `--standalone` runs the checks in its own process.
+  const cli = await run('podman', ['exec', name, 'ws-doctor', 'status']);
   expect(cli.stdout).toMatch(/Healthy|ok/i);
   expect(cli.code).toBe(0);
+  const alone = await run('podman', ['exec', name, 'node', 'dist/cli.js', 'status', '--standalone']);
+  expect(alone.stdout).toMatch(/Healthy|ok/i);
+  expect(alone.code).toBe(0);
+  const asked = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  expect(asked).toMatch(/^ws_doctor_cli_socket_asks_total\{outcome="answered"\} 1$/m);
 
   // The metrics endpoint counted the checks the two runs made.
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
