@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { configFingerprint, socketPath } from '../src/cli-socket/fingerprint';
+import { locateSocket } from '../src/cli-socket/fingerprint';
 import { DEMO_SERVICE_ACCOUNT } from '../src/demo/users';
 import { freePort } from '../src/util/net';
 import { Doctor } from '../src/core/doctor';
@@ -201,13 +201,13 @@ async function startBot(configFile: string): Promise<{ answered(): Promise<numbe
   const env = CLEAN_ENV;
   // stdin stays open: the console runs until told to stop.
   const child = spawn(process.execPath, [DIST_CLI, 'start', '--config', configFile, '--metrics-port', String(port)], { env, stdio: ['pipe', 'ignore', 'inherit'] });
-  const uid = process.getuid?.();
-  const fp = configFingerprint(configFile, env);
-  if (uid === undefined || !fp) throw new Error('no Unix socket here (or the config is unreadable)');
-  const file = socketPath(uid, fp);
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
   const up = Date.now() + 30_000;
-  while (!(fs.existsSync(file) && (await fetch(metricsUrl).then((r) => r.ok, () => false)))) {
+  const serving = (): boolean => {
+    const place = locateSocket(configFile, env); // the folder's key exists once a bot has started
+    return place.ok && fs.existsSync(place.file);
+  };
+  while (!(serving() && (await fetch(metricsUrl).then((r) => r.ok, () => false)))) {
     if (child.exitCode !== null || Date.now() > up) throw new Error('the bot did not open its CLI socket within 30 s');
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -9,6 +9,7 @@ import type { Config } from './config/schema';
 import type { Doctor } from './core/doctor';
 import { EXIT } from './diagnosis/exit-codes';
 import { closest } from './util/closest';
+import { exitFlushed } from './util/exit-flushed';
 import { answerFromRunningBot } from './cli-socket/ask';
 
 /** Everything else is required on first use, by the command that needs it (cli-lazy.ts says why). */
@@ -91,8 +92,9 @@ export function buildProgram(): Command {
     .command('status')
     .description('run every check once and print the verdict; exit 0 ok, 1 degraded, 2 down')
     .option('--json', 'print the full report as JSON')
+    // Read before commander (cli-socket/argv.ts: a line with it is never sent to a bot); declared so it parses.
     .option('--standalone', 'run the checks in this process even when a running bot with the same config could answer')
-    .action(async (cmdOpts: { json?: boolean; standalone?: boolean }) => {
+    .action(async (cmdOpts: { json?: boolean }) => {
       oneShot = true;
       const opts = program.opts<GlobalOpts>();
       const config = load(opts);
@@ -266,11 +268,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Ends the process once stdout and stderr have taken everything written (pipes to cron/CI included). */
-async function exitFlushed(code: number): Promise<never> {
-  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
-  process.exit(code);
-}
 
 export async function main(argv: string[]): Promise<void> {
   // A plain `status` is answered by a running bot with the same config when there is one (cli-socket/ask.ts).

@@ -5,6 +5,7 @@
  * src/cli.ts`); a global mark makes sure a process asks only once (a frozen bot costs its wait once).
  */
 import { delegableStatus } from './argv';
+import { exitFlushed } from '../util/exit-flushed';
 import { askRunningBot } from './client';
 
 const ASKED = Symbol.for('ws-doctor.cli-socket.asked');
@@ -23,7 +24,5 @@ export async function answerFromRunningBot(args: readonly string[]): Promise<boo
   });
   if (!reply) return false;
   process.stdout.write(`${reply.out}\n`);
-  // Ends once stdout has taken it all (a pipe to cron's mail or CI's log included).
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  process.exit(reply.exit);
+  return exitFlushed(reply.exit);
 }

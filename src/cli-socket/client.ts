@@ -7,7 +7,7 @@
  * checks itself as before: the bot is a shortcut, never a dependency.
  */
 import net from 'node:net';
-import { configFingerprint, privateDir, socketDir, socketPath, userId, PROTOCOL } from './fingerprint';
+import { locateSocket, PROTOCOL } from './fingerprint';
 import { LineReader, MAX_ANSWER_BYTES, messageOf, type BotAnswer, type StatusAsk } from './protocol';
 
 /** How long a live bot takes to say "accepted" (its event loop answers within a tick even mid-run). */
@@ -30,13 +30,11 @@ export interface BotReply {
 }
 
 export function askRunningBot(o: AskOptions): Promise<BotReply | undefined> {
-  const uid = userId();
-  if (uid === undefined || !privateDir(socketDir(uid), uid)) return Promise.resolve(undefined);
-  const fp = configFingerprint(o.configPath, o.environ ?? process.env);
-  if (!fp) return Promise.resolve(undefined);
+  const place = locateSocket(o.configPath, o.environ ?? process.env);
+  if (!place.ok) return Promise.resolve(undefined);
   const ask: StatusAsk = { v: PROTOCOL, cmd: 'status', ...(o.env !== undefined ? { env: o.env } : {}), json: o.json, out: o.out, term: o.term };
   return new Promise((resolve) => {
-    const sock = net.connect(socketPath(uid, fp));
+    const sock = net.connect(place.file);
     const lines = new LineReader(MAX_ANSWER_BYTES);
     let timer = setTimeout(() => done(undefined), ACCEPT_MS);
     let settled = false;

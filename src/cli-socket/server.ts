@@ -12,7 +12,7 @@ import { EXIT } from '../diagnosis/exit-codes';
 import { statusMessage } from '../chat/status-message';
 import { renderForStream } from '../console/render';
 import { metrics } from '../telemetry/metrics';
-import { configFingerprint, privateDir, socketDir, socketPath, userId, PROTOCOL } from './fingerprint';
+import { locateSocket, PROTOCOL } from './fingerprint';
 import { LineReader, MAX_ASK_BYTES, messageOf, type BotAnswer, type StatusAsk } from './protocol';
 
 const ASK_TIMEOUT_MS = 2000;
@@ -41,21 +41,12 @@ export class StatusSocketServer {
 
   /** Starts serving; returns the socket's path, or undefined when it does not serve (and why is logged). */
   async start(): Promise<string | undefined> {
-    const uid = userId();
-    const fp = configFingerprint(this.o.configPath, this.o.environ ?? process.env);
-    if (uid === undefined || !fp) return undefined;
-    const dir = socketDir(uid);
-    try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      this.o.log.warn(`CLI socket: cannot make ${dir} (${(err as NodeJS.ErrnoException).code}); \`ws-doctor status\` runs on its own`);
+    const place = locateSocket(this.o.configPath, this.o.environ ?? process.env, { create: true });
+    if (!place.ok) {
+      this.o.log.warn(`CLI socket: ${place.why}; \`ws-doctor status\` runs on its own`);
       return undefined;
     }
-    if (!privateDir(dir, uid)) {
-      this.o.log.warn(`CLI socket: ${dir} is not a folder only this user may enter; not serving \`ws-doctor status\` there`);
-      return undefined;
-    }
-    const file = socketPath(uid, fp);
+    const { dir, file } = place;
     const mine = fs.existsSync(file) ? await listener(file) : 'none';
     if (mine === 'live') {
       this.o.log.info(`CLI socket: another bot with this config already answers on ${file}`);

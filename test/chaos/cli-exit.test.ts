@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { configFingerprint } from '../../src/cli-socket/fingerprint';
+import { locateSocket } from '../../src/cli-socket/fingerprint';
 import { runCli, type CliRun } from '../peers/cli-process';
 import { blackHole, deadPort, type FaultServer } from './faults';
 import { chaosRow, observe } from './row';
@@ -75,11 +75,11 @@ chaosRow('status: whole stack dead (every port refuses)', 'exit 2 at once after 
  * in for the temp dir (TMPDIR), so the folder's permissions can be set without touching other tests' bots.
  */
 async function squatter(tmpdir: string, dirMode: number, behave: (s: net.Socket) => void): Promise<() => Promise<void>> {
-  const uid = process.getuid?.() as number;
-  const dir = path.join(tmpdir, `ws-doctor-${uid}`);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.chmodSync(dir, dirMode);
-  const file = path.join(dir, `${configFingerprint(deadConfig, {})}.sock`);
+  // Where a bot of this config would serve (folder and key made as a bot makes them), then the folder's mode.
+  const place = locateSocket(deadConfig, {}, { create: true, base: tmpdir });
+  if (!place.ok) throw new Error(place.why);
+  fs.chmodSync(place.dir, dirMode);
+  const file = place.file;
   const conns = new Set<net.Socket>();
   const srv = net.createServer((s) => {
     conns.add(s);

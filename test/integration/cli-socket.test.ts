@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startDemoBackend, DEMO_SERVICE_ACCOUNT, type DemoBackend } from '../../src/demo/index';
-import { socketDir, socketPath, configFingerprint } from '../../src/cli-socket/fingerprint';
+import { locateSocket, socketDir } from '../../src/cli-socket/fingerprint';
 import { sampleSum, startBotProcess, type BotProcess } from '../peers/bot-process';
 import { runCli } from '../peers/cli-process';
 import { startRedisServer, type RedisProcess } from '../peers/redis';
@@ -53,6 +53,12 @@ function startBot(): Promise<BotProcess> {
 const status = (args: string[] = [], env: Record<string, string> = {}) => runCli(['status', ...args], { env: { WS_DOCTOR_CONFIG: bot.configFile, ...SECRETS, ...env } });
 const asks = async (b: BotProcess, outcome: string): Promise<number> => sampleSum(await (await fetch(`${b.opsUrl}/metrics`)).text(), 'ws_doctor_cli_socket_asks_total', { outcome });
 const answered = (b: BotProcess): Promise<number> => asks(b, 'answered');
+/** Where the bot `b` serves, found as the CLI finds it. */
+function socketOf(b: BotProcess): string {
+  const place = locateSocket(b.configFile, { WS_DOCTOR_CONFIG: b.configFile, ...SECRETS });
+  if (!place.ok) throw new Error(place.why);
+  return place.file;
+}
 /**
  * What two healthy runs share: the verdict line, then each check with its status mark, in order, and the footer
  * without its times. (Times, probe names and key counts differ from run to run.)
@@ -80,7 +86,7 @@ afterAll(async () => {
 
 test('same config and secrets: the running bot answers, printed as --standalone prints it, same exit code, counted', async () => {
   const uid = process.getuid?.() as number;
-  const file = socketPath(uid, configFingerprint(bot.configFile, { WS_DOCTOR_CONFIG: bot.configFile, ...SECRETS }) as string);
+  const file = socketOf(bot);
   expect(fs.statSync(file).isSocket()).toBe(true);
   expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   expect(fs.statSync(socketDir(uid)).mode & 0o777).toBe(0o700);
@@ -158,10 +164,9 @@ test('a frozen bot (SIGSTOP): the CLI gives up on it within its accept bound and
 });
 
 test('a killed bot leaves its socket behind: the CLI answers by itself; a bot stopped by SIGTERM removes its socket', async () => {
-  const uid = process.getuid?.() as number;
   const kept = path.join(fs.mkdtempSync(path.join(path.dirname(path.dirname(bot.configFile)), 'wsd-keep-')), 'ws-doctor.yml');
   fs.copyFileSync(bot.configFile, kept);
-  const file = socketPath(uid, configFingerprint(bot.configFile, { WS_DOCTOR_CONFIG: bot.configFile, ...SECRETS }) as string);
+  const file = socketOf(bot);
   bot.signal('SIGKILL');
   await bot.exited;
   expect(fs.statSync(file).isSocket()).toBe(true); // nobody removed it
@@ -176,7 +181,7 @@ test('a killed bot leaves its socket behind: the CLI answers by itself; a bot st
   fs.rmSync(file, { force: true });
 
   bot = await startBot();
-  const served = socketPath(uid, configFingerprint(bot.configFile, { WS_DOCTOR_CONFIG: bot.configFile, ...SECRETS }) as string);
+  const served = socketOf(bot);
   expect((await status()).code).toBe(0);
   expect(await answered(bot)).toBe(1);
   expect(await bot.stop()).toBe(0);

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { delegableStatus } from '../../src/cli-socket/argv';
 import { askRunningBot, ACCEPT_MS } from '../../src/cli-socket/client';
-import { configFingerprint, privateDir, socketDir, socketPath } from '../../src/cli-socket/fingerprint';
+import { configFingerprint, locateSocket, privateDir } from '../../src/cli-socket/fingerprint';
 import { LineReader } from '../../src/cli-socket/protocol';
 import { StatusSocketServer } from '../../src/cli-socket/server';
 import type { Finding } from '../../src/checks/types';
@@ -47,8 +47,9 @@ afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** A server of our own making on the path the CLI will try (what a broken or hostile peer would do there). */
 async function fakePeer(onConn: (s: net.Socket) => void): Promise<{ close(): Promise<void> }> {
-  fs.mkdirSync(socketDir(uid), { recursive: true, mode: 0o700 });
-  const file = socketPath(uid, configFingerprint(undefined, environ()) as string);
+  const place = locateSocket(undefined, environ(), { create: true });
+  if (!place.ok) throw new Error(place.why);
+  const file = place.file;
   fs.rmSync(file, { force: true });
   const conns = new Set<net.Socket>();
   const srv = net.createServer((s) => {
@@ -82,15 +83,37 @@ describe('which command lines a running bot may answer', () => {
 });
 
 describe('the fingerprint', () => {
-  test('the same file by --config or $WS_DOCTOR_CONFIG, the same secrets: equal; an edit or another secret: different', () => {
-    const a = configFingerprint(undefined, environ());
-    expect(configFingerprint(configFile, { WS_DOCTOR_SERVICE_PASSWORD: 'unit-pw' })).toBe(a);
-    expect(configFingerprint(undefined, { ...environ(), SLACK_BOT_TOKEN: 'xoxb-1', LOG_LEVEL: 'debug' })).toBe(a); // not the checks' inputs
-    expect(configFingerprint(undefined, { ...environ(), WS_DOCTOR_SERVICE_PASSWORD: 'other' })).not.toBe(a);
-    expect(configFingerprint(undefined, { ...environ(), WS_DOCTOR_STAGING_REDIS_PASSWORD: 'x' })).not.toBe(a);
+  test('the same file by --config or $WS_DOCTOR_CONFIG, the same secrets: equal; an edit, another secret or another key: different', () => {
+    const KEY = Buffer.alloc(32, 7);
+    const fp = (p: string | undefined, e: NodeJS.ProcessEnv): string | undefined => configFingerprint(p, e, KEY);
+    const a = fp(undefined, environ());
+    expect(a).toMatch(/^[0-9a-f]{24}$/);
+    expect(fp(configFile, { WS_DOCTOR_SERVICE_PASSWORD: 'unit-pw' })).toBe(a);
+    expect(fp(undefined, { ...environ(), SLACK_BOT_TOKEN: 'xoxb-1', LOG_LEVEL: 'debug' })).toBe(a); // not the checks' inputs
+    expect(fp(undefined, { ...environ(), WS_DOCTOR_SERVICE_PASSWORD: 'other' })).not.toBe(a);
+    expect(fp(undefined, { ...environ(), WS_DOCTOR_STAGING_REDIS_PASSWORD: 'x' })).not.toBe(a);
+    // The name is public (/proc/net/unix lists it): without the folder's key it says nothing about the password.
+    expect(configFingerprint(undefined, environ(), Buffer.alloc(32, 8))).not.toBe(a);
     fs.appendFileSync(configFile, '# edited\n');
-    expect(configFingerprint(undefined, environ())).not.toBe(a);
-    expect(configFingerprint(path.join(tmp, 'missing.yml'), {})).toBeUndefined();
+    expect(fp(undefined, environ())).not.toBe(a);
+    expect(fp(path.join(tmp, 'missing.yml'), {})).toBeUndefined();
+  });
+
+  test('the folder\'s key: made once by the bot (0600), read by the CLI; missing or readable by others, no socket is used', () => {
+    const base = path.join(tmp, 'base');
+    fs.mkdirSync(base);
+    expect(locateSocket(undefined, environ(), { base })).toMatchObject({ ok: false }); // no bot has run here
+    const made = locateSocket(undefined, environ(), { base, create: true });
+    if (!made.ok) throw new Error(made.why);
+    const keyFile = path.join(made.dir, 'key');
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(locateSocket(undefined, environ(), { base, create: true })).toEqual(made); // the same key again
+    expect(locateSocket(undefined, environ(), { base })).toEqual(made);
+    fs.chmodSync(keyFile, 0o644);
+    expect(locateSocket(undefined, environ(), { base })).toMatchObject({ ok: false, why: expect.stringMatching(/key is missing or not private/) });
+    fs.rmSync(keyFile);
+    fs.symlinkSync('/etc/hostname', keyFile);
+    expect(locateSocket(undefined, environ(), { base })).toMatchObject({ ok: false });
   });
 
   test('a folder another user could enter or replace is never used', () => {
